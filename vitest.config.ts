@@ -1,0 +1,34 @@
+import { defineConfig } from 'vitest/config';
+
+// Three tiers. `unit` is pure code (no database, no servers beyond loopback fakes of nothing):
+// it runs in seconds. `fakes` exercises the stateful provider fakes over loopback HTTP.
+// `integration` gets real Postgres: one server per run (DATABASE_URL or embedded), one fresh
+// database per test file cloned from a migrated template (see test/helpers/global-db.ts).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.unit.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'fakes',
+          include: ['test/fakes/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.integration.test.ts'],
+          globalSetup: ['test/helpers/global-db.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
