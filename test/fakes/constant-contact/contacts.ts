@@ -1,0 +1,389 @@
+/**
+ * Contact semantics of Constant Contact, applied to the store: create (409 for any known
+ * email), PUT (blank omitted top-level fields, keep omitted sub-resources, revive, no
+ * resubscribe), sign_up_form, soft delete and opt-outs. Routes, bulk activities and the control
+ * surface all go through these functions, so the rules live in one place.
+ */
+import { ccContactLimits as L } from '../../../server/constant-contact/provider.ts';
+import type {
+  AddressInput,
+  ContactInput,
+  CustomFieldInput,
+  PhoneInput,
+  SignUpInput,
+} from './contact-input.ts';
+import { SCALAR_FIELDS } from './contact-input.ts';
+import { contactConflict, validationError } from './errors.ts';
+import type {
+  AccountStore,
+  AddressRecord,
+  CcStore,
+  ContactRecord,
+  CustomFieldValue,
+  Permission,
+  PhoneRecord,
+  Source,
+} from './store.ts';
+
+function phoneRecords(store: CcStore, items: PhoneInput[], now: number): PhoneRecord[] {
+  return items.map((p) => ({
+    phone_number_id: store.uuid(),
+    ...p,
+    createdAt: now,
+    updatedAt: now,
+  }));
+}
+
+function addressRecords(store: CcStore, items: AddressInput[], now: number): AddressRecord[] {
+  return items.map((a) => ({
+    street_address_id: store.uuid(),
+    ...a,
+    createdAt: now,
+    updatedAt: now,
+  }));
+}
+
+function mergeCustomFields(
+  current: CustomFieldValue[] | undefined,
+  incoming: CustomFieldInput[],
+): CustomFieldValue[] {
+  const byId = new Map((current ?? []).map((f) => [f.custom_field_id, f.value]));
+  for (const f of incoming) byId.set(f.custom_field_id, f.value);
+  return [...byId].map(([custom_field_id, value]) => ({ custom_field_id, value }));
+}
+
+function union(current: string[] | undefined, incoming: string[]): string[] {
+  return [...new Set([...(current ?? []), ...incoming])];
+}
+
+function checkMax(count: number, max: number, what: string): void {
+  if (count > max) throw validationError([`${what} exceeds the maximum of ${max} items.`]);
+}
+
+/** §4.4/§4.7: opting in sets the opt-in source and date once. */
+function newEmail(
+  address: string,
+  permission: Permission,
+  source: Source,
+  now: number,
+): NonNullable<ContactRecord['email']> {
+  const optedIn = permission === 'explicit' || permission === 'implicit';
+  return {
+    address,
+    permission,
+    createdAt: now,
+    updatedAt: now,
+    optInSource: optedIn ? source : undefined,
+    optInDate: optedIn ? now : undefined,
+    confirmStatus: permission === 'pending_confirmation' ? 'pending' : 'off',
+  };
+}
+
+/** §4.1/§5: 409 for any email the account has seen, deleted and unsubscribed included. */
+export function createContact(
+  store: CcStore,
+  account: AccountStore,
+  input: ContactInput,
+  now: number,
+): ContactRecord {
+  if (input.email) {
+    const existing = account.findByEmail(input.email.address);
+    if (existing) throw contactConflict(existing.contact_id);
+  }
+  const source = input.create_source ?? 'Account';
+  const contact: ContactRecord = {
+    contact_id: store.uuid(),
+    create_source: source,
+    update_source: source,
+    createdAt: now,
+    updatedAt: now,
+  };
+  for (const key of SCALAR_FIELDS) setScalar(contact, key, input[key]);
+  if (input.email) {
+    const permission = input.email.permission ?? 'implicit';
+    contact.email = newEmail(input.email.address, permission, source, now);
+    if (permission === 'unsubscribed') {
+      contact.email.optOutSource = source;
+      contact.email.optOutDate = now;
+      contact.email.optOutReason = input.email.optOutReason;
+    }
+  }
+  if (input.custom_fields)
+    contact.custom_fields = mergeCustomFields(undefined, input.custom_fields);
+  if (input.phone_numbers) contact.phone_numbers = phoneRecords(store, input.phone_numbers, now);
+  if (input.street_addresses)
+    contact.street_addresses = addressRecords(store, input.street_addresses, now);
+  if (input.list_memberships) contact.list_memberships = [...input.list_memberships];
+  if (input.taggings) contact.taggings = [...input.taggings];
+  if (input.notes)
+    contact.notes = input.notes.map((content) => ({
+      note_id: store.uuid(),
+      content,
+      createdAt: now,
+    }));
+  account.insertContact(contact);
+  return contact;
+}
+
+function setScalar<K extends (typeof SCALAR_FIELDS)[number]>(
+  contact: ContactRecord,
+  key: K,
+  value: ContactRecord[K],
+): void {
+  if (value === undefined) delete contact[key];
+  else contact[key] = value;
+}
+
+/**
+ * Moves a contact to `unsubscribed`. §12: only `email_address.updated_at` moves; the caller
+ * decides whether the contact's own updated_at moves too (an API PUT does, an opt-out by the
+ * contact does not).
+ */
+export function optOut(
+  contact: ContactRecord,
+  source: Source,
+  at: number,
+  reason: string | undefined,
+): void {
+  const email = contact.email;
+  if (!email || email.permission === 'unsubscribed') return;
+  email.permission = 'unsubscribed';
+  email.optOutSource = source;
+  email.optOutDate = at;
+  email.optOutReason = reason;
+  email.updatedAt = at;
+}
+
+/** `PUT /contacts/{id}` (§4.5, §4.7). */
+export function putContact(
+  store: CcStore,
+  account: AccountStore,
+  contact: ContactRecord,
+  input: ContactInput,
+  now: number,
+): ContactRecord {
+  const behaviour = store.behaviour;
+  if (input.email) {
+    const owner = account.findByEmail(input.email.address);
+    if (owner && owner.contact_id !== contact.contact_id) throw contactConflict(owner.contact_id);
+  }
+  const lists = input.list_memberships;
+  if (lists && behaviour.putArrays === 'merge')
+    checkMax(
+      union(contact.list_memberships, lists).length,
+      L.listMembershipsMax,
+      'list_memberships',
+    );
+
+  const source = input.update_source ?? 'Account';
+  applyEmail(store, account, contact, input, source, now);
+  // §4.5: every top-level property left out is overwritten with null.
+  for (const key of SCALAR_FIELDS) setScalar(contact, key, input[key]);
+  applySubResources(store, contact, input, now, behaviour.putArrays);
+  contact.update_source = source;
+  contact.updatedAt = now;
+  // §4.5: a PUT revives a deleted contact.
+  delete contact.deletedAt;
+  return contact;
+}
+
+function applyEmail(
+  store: CcStore,
+  account: AccountStore,
+  contact: ContactRecord,
+  input: ContactInput,
+  source: Source,
+  now: number,
+): void {
+  const previous = contact.email?.address;
+  if (!input.email) {
+    // §4.5: email_address is a top-level property, so leaving it out removes it.
+    if (contact.email) {
+      delete contact.email;
+      account.reindexEmail(contact, previous);
+    }
+    return;
+  }
+  const { address, permission, optOutReason } = input.email;
+  if (!contact.email) {
+    contact.email = newEmail(address, permission ?? 'implicit', source, now);
+    account.reindexEmail(contact, previous);
+    return;
+  }
+  const email = contact.email;
+  if (email.address !== address) {
+    email.address = address;
+    email.updatedAt = now;
+    account.reindexEmail(contact, previous);
+  }
+  if (permission === undefined || permission === email.permission) return;
+  if (permission === 'unsubscribed') {
+    optOut(contact, source, now, optOutReason);
+    return;
+  }
+  if (email.permission === 'unsubscribed') {
+    // §4.7 (UNCONFIRMED): the default keeps the opt-out and logs the attempt.
+    const mode = store.behaviour.unsubscribedPut;
+    store.permissionAttempts.push({
+      at: now,
+      accountId: account.accountId,
+      contactId: contact.contact_id,
+      requested: permission,
+      outcome: mode === 'ignore' ? 'ignored' : mode === 'reject' ? 'rejected' : 'allowed',
+    });
+    if (mode === 'reject') {
+      throw validationError([
+        'email_address.permission_to_send cannot change an unsubscribed contact; use the resubscribe endpoint.',
+      ]);
+    }
+    if (mode === 'ignore') return;
+  }
+  // §4.7 (Fake): temp_hold only leaves through an explicit unsubscribe.
+  if (email.permission === 'temp_hold') return;
+  email.permission = permission;
+  email.updatedAt = now;
+  if (permission === 'explicit' || permission === 'implicit') {
+    email.optInSource = source;
+    email.optInDate = now;
+    delete email.optOutDate;
+    delete email.optOutSource;
+    delete email.optOutReason;
+  }
+}
+
+function applySubResources(
+  store: CcStore,
+  contact: ContactRecord,
+  input: ContactInput,
+  now: number,
+  mode: 'replace' | 'merge',
+): void {
+  const merge = mode === 'merge';
+  if (input.custom_fields) {
+    contact.custom_fields = merge
+      ? mergeCustomFields(contact.custom_fields, input.custom_fields)
+      : mergeCustomFields(undefined, input.custom_fields);
+    checkMax(contact.custom_fields.length, L.customFieldValuesMax, 'custom_fields');
+  }
+  if (input.phone_numbers) {
+    const fresh = phoneRecords(store, input.phone_numbers, now);
+    contact.phone_numbers = merge ? [...(contact.phone_numbers ?? []), ...fresh] : fresh;
+    checkMax(contact.phone_numbers.length, L.phonesMax, 'phone_numbers');
+  }
+  if (input.street_addresses) {
+    const fresh = addressRecords(store, input.street_addresses, now);
+    contact.street_addresses = merge ? [...(contact.street_addresses ?? []), ...fresh] : fresh;
+    checkMax(contact.street_addresses.length, L.addressesMax, 'street_addresses');
+  }
+  if (input.list_memberships) {
+    contact.list_memberships = merge
+      ? union(contact.list_memberships, input.list_memberships)
+      : [...input.list_memberships];
+  }
+  if (input.taggings) {
+    contact.taggings = merge ? union(contact.taggings, input.taggings) : [...input.taggings];
+  }
+  if (input.notes) {
+    const fresh = input.notes.map((content) => ({
+      note_id: store.uuid(),
+      content,
+      createdAt: now,
+    }));
+    contact.notes = merge ? [...(contact.notes ?? []), ...fresh] : fresh;
+  }
+}
+
+/** `POST /contacts/sign_up_form` (§4.6): upsert by email; lists and custom fields only grow. */
+export function signUp(
+  store: CcStore,
+  account: AccountStore,
+  input: SignUpInput,
+  now: number,
+): { contact: ContactRecord; created: boolean } {
+  const existing = account.findByEmail(input.email);
+  if (!existing) {
+    const permission: Permission = account.confirmedOptIn ? 'pending_confirmation' : 'explicit';
+    const contact = createContact(
+      store,
+      account,
+      {
+        ...input.fields,
+        create_source: 'Contact',
+        email: { address: input.email, permission },
+        custom_fields: input.custom_fields,
+        list_memberships: input.list_memberships,
+        phone_numbers: input.phone ? [{ phone_number: input.phone, kind: 'other' }] : undefined,
+        street_addresses: input.address ? [input.address] : undefined,
+      },
+      now,
+    );
+    return { contact, created: true };
+  }
+  const contact = existing;
+  const lists = union(
+    contact.deletedAt === undefined ? contact.list_memberships : [],
+    input.list_memberships,
+  );
+  checkMax(lists.length, L.listMembershipsMax, 'list_memberships');
+  const customFields = mergeCustomFields(contact.custom_fields, input.custom_fields);
+  checkMax(customFields.length, L.customFieldValuesMax, 'custom_fields');
+  // Partial update: only the fields sent change.
+  for (const key of SCALAR_FIELDS) {
+    const value = input.fields[key];
+    if (value !== undefined) setScalar(contact, key, value);
+  }
+  contact.list_memberships = lists;
+  contact.custom_fields = customFields;
+  if (input.phone && !(contact.phone_numbers ?? []).some((p) => p.phone_number === input.phone)) {
+    const phones = [
+      ...(contact.phone_numbers ?? []),
+      ...phoneRecords(store, [{ phone_number: input.phone, kind: 'other' }], now),
+    ];
+    contact.phone_numbers = phones.slice(-L.phonesMax);
+  }
+  if (input.address) {
+    const others = (contact.street_addresses ?? []).filter((a) => a.kind !== input.address?.kind);
+    contact.street_addresses = [...others, ...addressRecords(store, [input.address], now)].slice(
+      -L.addressesMax,
+    );
+  }
+  // §4.6: an existing contact becomes explicit, even an unsubscribed one.
+  const email = contact.email;
+  if (email && email.permission !== 'explicit') {
+    email.permission = 'explicit';
+    email.optInSource = 'Contact';
+    email.optInDate = now;
+    email.updatedAt = now;
+    delete email.optOutDate;
+    delete email.optOutSource;
+    delete email.optOutReason;
+  }
+  contact.update_source = 'Contact';
+  contact.updatedAt = now;
+  delete contact.deletedAt;
+  return { contact, created: false };
+}
+
+/** §5: soft delete; memberships cleared, permission unchanged, updated_at by behaviour. */
+export function softDelete(store: CcStore, contact: ContactRecord, now: number): void {
+  if (contact.deletedAt !== undefined) return;
+  contact.deletedAt = now;
+  delete contact.list_memberships;
+  if (store.behaviour.deleteTouchesUpdatedAt) contact.updatedAt = now;
+}
+
+/** Adds list memberships in bulk; a deleted contact is revived (§5). */
+export function addToLists(
+  contact: ContactRecord,
+  listIds: readonly string[],
+  now: number,
+): boolean {
+  const lists = union(contact.deletedAt === undefined ? contact.list_memberships : [], [
+    ...listIds,
+  ]);
+  if (lists.length > L.listMembershipsMax) return false;
+  contact.list_memberships = lists;
+  delete contact.deletedAt;
+  contact.updatedAt = now;
+  return true;
+}

@@ -1,0 +1,437 @@
+/**
+ * The control surface: typed methods for in-process tests, mirrored one-to-one by HTTP routes
+ * under `/__fake/` for the standalone fake. It does what CC's own UI, users and recipients would
+ * do (a contact unsubscribes, an account user edits a contact, a campaign goes out, a grant is
+ * revoked) plus test plumbing (reset, seed, tokens, clock, faults, request log).
+ */
+import type { FastifyInstance } from 'fastify';
+import { ccOAuth } from '../../../server/constant-contact/provider.ts';
+import type { FakeClock } from '../shared/clock.ts';
+import type { FaultInput, FaultRegistry } from '../shared/faults.ts';
+import type { LoggedRequest, RequestLog } from '../shared/request-log.ts';
+import type { ActivityRunner } from './activities.ts';
+import { createContact, optOut } from './contacts.ts';
+import type { FakeContext } from './context.ts';
+import type { SeedInput } from './demo.ts';
+import { CcHttpError, validationError } from './errors.ts';
+import type { OAuthServer, TokenSet } from './oauth.ts';
+import type { RateLimiter, RateLimitOptions } from './rate-limit.ts';
+import type { Behaviour, ContactRecord, OAuthApp, Permission, TrackingKind } from './store.ts';
+import { type EngagementInput, recordEngagement, sendCampaign } from './tracking.ts';
+
+export interface UiEdit {
+  first_name?: string | null;
+  last_name?: string | null;
+  job_title?: string | null;
+  company_name?: string | null;
+  email?: string;
+  /** Replaces the list memberships (list ids). */
+  list_memberships?: string[];
+  at?: number;
+}
+
+export interface StoreSummary {
+  approveAccountId: string | undefined;
+  accounts: Array<{
+    accountId: string;
+    organizationName: string;
+    contacts: number;
+    deleted: number;
+    unsubscribed: number;
+    lists: number;
+    customFields: number;
+    activities: number;
+    campaigns: number;
+  }>;
+  apps: string[];
+  grants: Array<{
+    grantId: string;
+    clientId: string;
+    accountId: string;
+    scopes: string[];
+    revoked: boolean;
+  }>;
+}
+
+export interface Control {
+  reset(seed?: SeedInput): void;
+  seed(seed: SeedInput): void;
+  summary(): StoreSummary;
+  contact(accountId: string, contactId: string): ContactRecord | undefined;
+  contactByEmail(accountId: string, email: string): ContactRecord | undefined;
+  addAccount(input: { accountId: string; organizationName?: string; contactEmail?: string }): void;
+  approveAs(accountId: string): void;
+  registerApp(app: {
+    clientId: string;
+    clientSecret: string;
+    redirectUris: string[];
+    refreshTokenMode?: OAuthApp['refreshTokenMode'];
+  }): void;
+  mintToken(input: {
+    clientId: string;
+    accountId?: string;
+    scopes?: string[];
+  }): TokenSet & { grant_id: string };
+  revokeGrant(grantId: string): void;
+  setBehaviour(patch: Partial<Behaviour>): Behaviour;
+  setRateLimits(patch: Partial<RateLimitOptions>): RateLimitOptions;
+  setActivityDelay(ms: number): void;
+  setConfirmedOptIn(accountId: string, on: boolean): void;
+  runActivities(): void;
+  /** A recipient clicks "unsubscribe" (§4.7): only email_address.updated_at moves (§12). */
+  unsubscribe(
+    accountId: string,
+    contactId: string,
+    input?: { at?: number; reason?: string; campaignActivityId?: string },
+  ): ContactRecord;
+  /** An account user edits the contact in CC's UI: updated_at moves, update_source Account. */
+  editInUi(accountId: string, contactId: string, edit: UiEdit): ContactRecord;
+  /** Control-only permissions such as `temp_hold` (§4.7 Fake). */
+  setPermission(accountId: string, contactId: string, permission: Permission): ContactRecord;
+  confirmResubscribe(accountId: string, contactId: string): ContactRecord;
+  sendCampaign(
+    accountId: string,
+    input: { name: string; contactIds?: string[]; at?: number },
+  ): { campaignId: string; campaignActivityId: string };
+  recordEngagement(accountId: string, input: Omit<EngagementInput, 'at'> & { at?: number }): number;
+  /** Bulk-loads synthetic contacts (benchmarks): `n` contacts `bulk<i>@load.example.com`. */
+  loadContacts(accountId: string, n: number): void;
+  permissionAttempts(): FakeContext['store']['permissionAttempts'];
+  requests(): readonly LoggedRequest[];
+  clearRequests(): void;
+  addFault(fault: FaultInput): void;
+  clearFaults(): void;
+  clock(): { now: number; iso: string };
+  setClock(input: { set?: number | string; advance?: number; unpin?: boolean }): {
+    now: number;
+    iso: string;
+  };
+  usedToday(clientId: string): number;
+}
+
+interface ControlDeps {
+  ctx: FakeContext;
+  clock: FakeClock;
+  limiter: RateLimiter;
+  oauth: OAuthServer;
+  runner: ActivityRunner;
+  faults: FaultRegistry;
+  log: RequestLog;
+  reset(seed: SeedInput): void;
+  defaultSeed: SeedInput;
+}
+
+export function createControl(d: ControlDeps): Control {
+  const store = () => d.ctx.store;
+  const contactOf = (accountId: string, contactId: string): ContactRecord => {
+    const c = store().account(accountId).contacts.get(contactId);
+    if (!c) throw validationError([`Unknown contact ${contactId} in ${accountId}.`]);
+    return c;
+  };
+  const clockView = () => ({ now: d.clock.now(), iso: new Date(d.clock.now()).toISOString() });
+  return {
+    reset: (seed) => d.reset(seed ?? d.defaultSeed),
+    seed: (seed) => d.reset(seed),
+    summary: () => ({
+      approveAccountId: store().approveAccountId,
+      accounts: [...store().accounts.values()].map((a) => ({
+        accountId: a.accountId,
+        organizationName: a.organizationName,
+        contacts: a.contacts.size,
+        deleted: a.order.filter((c) => c.deletedAt !== undefined).length,
+        unsubscribed: a.order.filter((c) => c.email?.permission === 'unsubscribed').length,
+        lists: a.activeLists().length,
+        customFields: a.customFields.size,
+        activities: a.activities.size,
+        campaigns: a.campaigns.size,
+      })),
+      apps: [...store().apps.keys()],
+      grants: [...store().grants.values()].map(
+        ({ grantId, clientId, accountId, scopes, revoked }) => ({
+          grantId,
+          clientId,
+          accountId,
+          scopes,
+          revoked,
+        }),
+      ),
+    }),
+    contact: (accountId, contactId) => store().account(accountId).contacts.get(contactId),
+    contactByEmail: (accountId, email) => store().account(accountId).findByEmail(email),
+    addAccount: ({ accountId, organizationName, contactEmail }) => {
+      store().addAccount(
+        accountId,
+        organizationName ?? accountId,
+        contactEmail ?? `owner@${accountId}.example.com`,
+      );
+    },
+    approveAs: (accountId) => {
+      store().account(accountId);
+      store().approveAccountId = accountId;
+    },
+    registerApp: (app) => {
+      store().registerApp(app);
+    },
+    mintToken: ({ clientId, accountId, scopes }) => {
+      const account = accountId ?? store().approveAccountId ?? '';
+      const set = d.oauth.issueGrant(clientId, account, scopes ?? [...ccOAuth.requiredScopes]);
+      const grant = [...store().grants.values()].at(-1);
+      return { ...set, grant_id: grant?.grantId ?? '' };
+    },
+    revokeGrant: (grantId) => d.oauth.revokeGrant(grantId),
+    setBehaviour: (patch) => {
+      store().behaviour = { ...store().behaviour, ...patch };
+      return store().behaviour;
+    },
+    setRateLimits: (patch) => {
+      d.limiter.options = { ...d.limiter.options, ...patch };
+      return d.limiter.options;
+    },
+    setActivityDelay: (ms) => {
+      d.runner.delayMs = ms;
+    },
+    setConfirmedOptIn: (accountId, on) => {
+      store().account(accountId).confirmedOptIn = on;
+    },
+    runActivities: () => d.runner.processAll(true),
+    unsubscribe: (accountId, contactId, input = {}) => {
+      const account = store().account(accountId);
+      const contact = contactOf(accountId, contactId);
+      const at = input.at ?? d.clock.now();
+      if (input.campaignActivityId) {
+        recordEngagement(account, {
+          campaignActivityId: input.campaignActivityId,
+          kind: 'optouts',
+          contactIds: [contactId],
+          at,
+          optOutReason: input.reason,
+        });
+      } else {
+        optOut(contact, 'Contact', at, input.reason);
+        contact.update_source = 'Contact';
+      }
+      return contact;
+    },
+    editInUi: (accountId, contactId, edit) => {
+      const account = store().account(accountId);
+      const contact = contactOf(accountId, contactId);
+      const at = edit.at ?? d.clock.now();
+      for (const key of ['first_name', 'last_name', 'job_title', 'company_name'] as const) {
+        const value = edit[key];
+        if (value === null) delete contact[key];
+        else if (value !== undefined) contact[key] = value;
+      }
+      if (edit.email !== undefined && contact.email && edit.email !== contact.email.address) {
+        const owner = account.findByEmail(edit.email);
+        if (owner && owner !== contact)
+          throw validationError(['Email already used by another contact.']);
+        const previous = contact.email.address;
+        contact.email.address = edit.email;
+        contact.email.updatedAt = at;
+        account.reindexEmail(contact, previous);
+      }
+      if (edit.list_memberships) contact.list_memberships = [...edit.list_memberships];
+      contact.update_source = 'Account';
+      contact.updatedAt = at;
+      return contact;
+    },
+    setPermission: (accountId, contactId, permission) => {
+      const contact = contactOf(accountId, contactId);
+      if (!contact.email) throw validationError(['Contact has no email address.']);
+      contact.email.permission = permission;
+      contact.email.updatedAt = d.clock.now();
+      return contact;
+    },
+    confirmResubscribe: (accountId, contactId) => {
+      const account = store().account(accountId);
+      const contact = contactOf(accountId, contactId);
+      const lists = account.resubscribeRequested.get(contactId);
+      if (!lists || !contact.email)
+        throw validationError(['No resubscribe email was sent to this contact.']);
+      const now = d.clock.now();
+      Object.assign(contact.email, {
+        permission: 'explicit',
+        optInSource: 'Contact',
+        optInDate: now,
+        updatedAt: now,
+      });
+      delete contact.email.optOutDate;
+      delete contact.email.optOutSource;
+      delete contact.email.optOutReason;
+      contact.list_memberships = [...new Set([...(contact.list_memberships ?? []), ...lists])];
+      contact.updatedAt = now;
+      account.resubscribeRequested.delete(contactId);
+      return contact;
+    },
+    sendCampaign: (accountId, input) => {
+      const campaign = sendCampaign(store(), store().account(accountId), {
+        ...input,
+        at: input.at ?? d.clock.now(),
+      });
+      return {
+        campaignId: campaign.campaign_id,
+        campaignActivityId: campaign.activityIds[0] as string,
+      };
+    },
+    recordEngagement: (accountId, input) =>
+      recordEngagement(store().account(accountId), { ...input, at: input.at ?? d.clock.now() })
+        .length,
+    loadContacts: (accountId, n) => {
+      const account = store().account(accountId);
+      const now = d.clock.now();
+      const start = account.contacts.size;
+      for (let i = start; i < start + n; i++) {
+        createContact(
+          store(),
+          account,
+          {
+            create_source: 'Account',
+            first_name: `Load${i}`,
+            last_name: 'Contact',
+            email: { address: `bulk${i}@load.example.com`, permission: 'implicit' },
+          },
+          now,
+        );
+      }
+    },
+    permissionAttempts: () => store().permissionAttempts,
+    requests: () => d.log.all(),
+    clearRequests: () => d.log.clear(),
+    addFault: (fault) => d.faults.add(fault),
+    clearFaults: () => d.faults.clear(),
+    clock: clockView,
+    setClock: ({ set, advance, unpin }) => {
+      if (unpin) d.clock.unpin();
+      if (set !== undefined) d.clock.set(typeof set === 'number' ? set : Date.parse(set));
+      if (advance !== undefined) d.clock.advance(advance);
+      return clockView();
+    },
+    usedToday: (clientId) => d.limiter.usedToday(clientId),
+  };
+}
+
+type Body = Record<string, unknown>;
+type Params = { accountId: string; contactId: string };
+
+/** `/__fake/*` routes; each calls the control method of the same name. */
+export function registerControlRoutes(app: FastifyInstance, c: Control): void {
+  const body = (raw: unknown): Body => (raw && typeof raw === 'object' ? (raw as Body) : {});
+  app.post('/__fake/reset', async (r) => {
+    c.reset(body(r.body).seed as SeedInput | undefined);
+    return c.summary();
+  });
+  app.post('/__fake/seed', async (r) => {
+    c.seed((body(r.body).seed ?? 'demo') as SeedInput);
+    return c.summary();
+  });
+  app.get('/__fake/store', async () => c.summary());
+  app.get<{ Params: Params }>('/__fake/store/:accountId/contacts/:contactId', async (r) => {
+    const contact = c.contact(r.params.accountId, r.params.contactId);
+    if (!contact) throw new CcHttpError(404, { error: 'not found' });
+    return contact;
+  });
+  app.get<{ Params: { accountId: string }; Querystring: { email?: string } }>(
+    '/__fake/store/:accountId/contacts',
+    async (r) => c.contactByEmail(r.params.accountId, r.query.email ?? '') ?? null,
+  );
+  app.post('/__fake/accounts', async (r) => {
+    c.addAccount(body(r.body) as { accountId: string });
+    return c.summary();
+  });
+  app.post('/__fake/oauth/approve-as', async (r) => {
+    c.approveAs(String(body(r.body).accountId));
+    return { approveAccountId: c.summary().approveAccountId };
+  });
+  app.post('/__fake/oauth/apps', async (r) => {
+    c.registerApp(body(r.body) as Parameters<Control['registerApp']>[0]);
+    return c.summary().apps;
+  });
+  app.post('/__fake/tokens', async (r) =>
+    c.mintToken(body(r.body) as Parameters<Control['mintToken']>[0]),
+  );
+  app.post<{ Params: { grantId: string } }>('/__fake/grants/:grantId/revoke', async (r) => {
+    c.revokeGrant(r.params.grantId);
+    return { revoked: r.params.grantId };
+  });
+  app.put('/__fake/config', async (r) => {
+    const b = body(r.body);
+    if (typeof b.activityDelayMs === 'number') c.setActivityDelay(b.activityDelayMs);
+    return {
+      behaviour: c.setBehaviour(body(b.behaviour) as Partial<Behaviour>),
+      rateLimits: c.setRateLimits(body(b.rateLimits) as Partial<RateLimitOptions>),
+    };
+  });
+  app.post('/__fake/activities/run', async () => {
+    c.runActivities();
+    return { ok: true };
+  });
+  app.get('/__fake/requests', async () => c.requests());
+  app.delete('/__fake/requests', async () => {
+    c.clearRequests();
+    return { ok: true };
+  });
+  app.post('/__fake/faults', async (r) => {
+    c.addFault(body(r.body) as FaultInput);
+    return { ok: true };
+  });
+  app.delete('/__fake/faults', async () => {
+    c.clearFaults();
+    return { ok: true };
+  });
+  app.get('/__fake/clock', async () => c.clock());
+  app.post('/__fake/clock', async (r) =>
+    c.setClock(body(r.body) as Parameters<Control['setClock']>[0]),
+  );
+  app.get('/__fake/permission-attempts', async () => c.permissionAttempts());
+  app.get<{ Querystring: { clientId?: string } }>('/__fake/rate-limits/usage', async (r) => ({
+    clientId: r.query.clientId,
+    usedToday: c.usedToday(r.query.clientId ?? ''),
+  }));
+  app.post<{ Params: Params }>(
+    '/__fake/accounts/:accountId/contacts/:contactId/unsubscribe',
+    async (r) =>
+      c.unsubscribe(
+        r.params.accountId,
+        r.params.contactId,
+        body(r.body) as { at?: number; reason?: string },
+      ),
+  );
+  app.post<{ Params: Params }>(
+    '/__fake/accounts/:accountId/contacts/:contactId/ui-edit',
+    async (r) => c.editInUi(r.params.accountId, r.params.contactId, body(r.body) as UiEdit),
+  );
+  app.post<{ Params: Params }>(
+    '/__fake/accounts/:accountId/contacts/:contactId/permission',
+    async (r) =>
+      c.setPermission(
+        r.params.accountId,
+        r.params.contactId,
+        body(r.body).permission as Permission,
+      ),
+  );
+  app.post<{ Params: Params }>(
+    '/__fake/accounts/:accountId/contacts/:contactId/confirm-resubscribe',
+    async (r) => c.confirmResubscribe(r.params.accountId, r.params.contactId),
+  );
+  app.post<{ Params: { accountId: string } }>('/__fake/accounts/:accountId/campaigns', async (r) =>
+    c.sendCampaign(r.params.accountId, body(r.body) as { name: string }),
+  );
+  app.post<{ Params: { accountId: string } }>(
+    '/__fake/accounts/:accountId/engagement',
+    async (r) => ({
+      recorded: c.recordEngagement(
+        r.params.accountId,
+        body(r.body) as Omit<EngagementInput, 'at' | 'kind'> & {
+          kind: Exclude<TrackingKind, 'sends'>;
+        },
+      ),
+    }),
+  );
+  app.post<{ Params: { accountId: string } }>(
+    '/__fake/accounts/:accountId/load-contacts',
+    async (r) => {
+      c.loadContacts(r.params.accountId, Number(body(r.body).count ?? 0));
+      return c.summary();
+    },
+  );
+}

@@ -1,0 +1,373 @@
+/**
+ * The in-memory state of the Constant Contact fake: OAuth apps and grants, and per account the
+ * contacts, lists, custom fields, bulk activities, campaigns and tracking events.
+ *
+ * Sized for 1M contacts per account: contacts live in a Map by id, an append-only array in
+ * creation order (the cursor is a position in it, so paging never rescans earlier pages; contacts
+ * are never hard-deleted, §5, so positions stay stable) and an email → id index.
+ * Timestamps are epoch milliseconds; serialisation to ISO-8601 happens at the edge.
+ */
+import { createRng, type Rng } from '../shared/prng.ts';
+
+export type Source = 'Contact' | 'Account';
+export type Permission =
+  | 'explicit'
+  | 'implicit'
+  | 'not_set'
+  | 'pending_confirmation'
+  | 'temp_hold'
+  | 'unsubscribed';
+
+export interface EmailRecord {
+  address: string;
+  permission: Permission;
+  createdAt: number;
+  /** Separate from the contact's updatedAt: an unsubscribe moves only this one (§12). */
+  updatedAt: number;
+  optInSource?: Source;
+  optInDate?: number;
+  optOutSource?: Source;
+  optOutDate?: number;
+  optOutReason?: string;
+  confirmStatus: 'pending' | 'confirmed' | 'off';
+}
+
+export interface PhoneRecord {
+  phone_number_id: string;
+  phone_number: string;
+  kind: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface AddressRecord {
+  street_address_id: string;
+  kind: string;
+  street?: string;
+  city?: string;
+  state?: string;
+  postal_code?: string;
+  country?: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface CustomFieldValue {
+  custom_field_id: string;
+  value: string;
+}
+
+export interface NoteRecord {
+  note_id: string;
+  content: string;
+  createdAt: number;
+}
+
+export interface ContactRecord {
+  contact_id: string;
+  email?: EmailRecord;
+  first_name?: string;
+  last_name?: string;
+  job_title?: string;
+  company_name?: string;
+  birthday_month?: number;
+  birthday_day?: number;
+  anniversary?: string;
+  create_source: Source;
+  update_source?: Source;
+  createdAt: number;
+  updatedAt: number;
+  /** Soft delete (§5): the record stays, memberships are cleared. */
+  deletedAt?: number;
+  custom_fields?: CustomFieldValue[];
+  phone_numbers?: PhoneRecord[];
+  street_addresses?: AddressRecord[];
+  list_memberships?: string[];
+  taggings?: string[];
+  notes?: NoteRecord[];
+}
+
+export interface ListRecord {
+  list_id: string;
+  name: string;
+  description?: string;
+  favorite: boolean;
+  createdAt: number;
+  updatedAt: number;
+  deletedAt?: number;
+}
+
+export interface CustomFieldChoice {
+  choice_id: number;
+  choice_label: string;
+  display_order: number;
+}
+
+export interface CustomFieldRecord {
+  custom_field_id: string;
+  label: string;
+  name: string;
+  type: string;
+  choices?: CustomFieldChoice[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type ActivityType =
+  | 'contacts_json_import'
+  | 'add_list_memberships'
+  | 'remove_list_memberships'
+  | 'contact_delete'
+  | 'list_delete';
+
+export type ActivityState = 'initialized' | 'processing' | 'completed' | 'failed';
+
+export interface ActivityRecord {
+  activity_id: string;
+  type: ActivityType;
+  state: ActivityState;
+  createdAt: number;
+  updatedAt: number;
+  startedAt?: number;
+  completedAt?: number;
+  /** Fake-clock time at which the activity completes. */
+  dueAt: number;
+  errors: string[];
+  counts: Record<string, number>;
+  /** The validated request, applied when the activity runs. */
+  payload: unknown;
+}
+
+export type TrackingKind = 'sends' | 'opens' | 'clicks' | 'forwards' | 'optouts' | 'bounces';
+
+export interface TrackingEvent {
+  kind: TrackingKind;
+  contactId: string;
+  campaignActivityId: string;
+  at: number;
+  /** The address the event happened on, frozen at the time (reports show it). */
+  emailAddress: string;
+  deviceType?: string;
+  urlId?: string;
+  linkUrl?: string;
+  bounceCode?: string;
+  optOutReason?: string;
+}
+
+export interface CampaignActivityRecord {
+  campaign_activity_id: string;
+  campaignId: string;
+  role: 'primary_email' | 'permalink' | 'resend';
+  /** Newest first is how reports read them; kept sorted by `at` descending. */
+  events: TrackingEvent[];
+}
+
+export interface CampaignRecord {
+  campaign_id: string;
+  name: string;
+  status: 'Draft' | 'Scheduled' | 'Executing' | 'Done' | 'Error' | 'Removed';
+  createdAt: number;
+  updatedAt: number;
+  lastSentAt?: number;
+  activityIds: string[];
+}
+
+export class AccountStore {
+  readonly contacts = new Map<string, ContactRecord>();
+  /** Creation order; the contacts cursor is a position in this array. */
+  readonly order: ContactRecord[] = [];
+  readonly byEmail = new Map<string, string>();
+  readonly lists = new Map<string, ListRecord>();
+  readonly customFields = new Map<string, CustomFieldRecord>();
+  readonly activities = new Map<string, ActivityRecord>();
+  readonly campaigns = new Map<string, CampaignRecord>();
+  readonly campaignActivities = new Map<string, CampaignActivityRecord>();
+  readonly trackingByContact = new Map<string, TrackingEvent[]>();
+  /** §4.7: the resubscribe email may be sent once per unsubscribed contact. */
+  readonly resubscribeRequested = new Map<string, string[]>();
+  /** §4.6: Confirmed Opt-In setting of the account. */
+  confirmedOptIn = false;
+
+  constructor(
+    readonly accountId: string,
+    public organizationName: string,
+    public contactEmail: string,
+    private readonly caseSensitiveEmail: () => boolean,
+  ) {}
+
+  emailKey(address: string): string {
+    return this.caseSensitiveEmail() ? address.trim() : address.trim().toLowerCase();
+  }
+
+  findByEmail(address: string): ContactRecord | undefined {
+    const id = this.byEmail.get(this.emailKey(address));
+    return id === undefined ? undefined : this.contacts.get(id);
+  }
+
+  insertContact(contact: ContactRecord): void {
+    this.contacts.set(contact.contact_id, contact);
+    this.order.push(contact);
+    if (contact.email) this.byEmail.set(this.emailKey(contact.email.address), contact.contact_id);
+  }
+
+  /** Re-points the email index after an address change. */
+  reindexEmail(contact: ContactRecord, previous: string | undefined): void {
+    if (previous !== undefined) {
+      const key = this.emailKey(previous);
+      if (this.byEmail.get(key) === contact.contact_id) this.byEmail.delete(key);
+    }
+    if (contact.email) this.byEmail.set(this.emailKey(contact.email.address), contact.contact_id);
+  }
+
+  activeLists(): ListRecord[] {
+    return [...this.lists.values()].filter((l) => l.deletedAt === undefined);
+  }
+
+  customFieldByName(name: string): CustomFieldRecord | undefined {
+    for (const field of this.customFields.values()) if (field.name === name) return field;
+    return undefined;
+  }
+}
+
+export interface OAuthApp {
+  clientId: string;
+  clientSecret: string;
+  redirectUris: string[];
+  refreshTokenMode: 'rotating' | 'long_lived';
+}
+
+export interface Grant {
+  grantId: string;
+  clientId: string;
+  accountId: string;
+  scopes: string[];
+  revoked: boolean;
+  /** Rotation (§3.7): only this refresh token works; every earlier one is dead. */
+  refreshToken?: string;
+  refreshTokenLastUsedAt: number;
+  createdAt: number;
+}
+
+export interface AuthorizationCode {
+  code: string;
+  clientId: string;
+  accountId: string;
+  redirectUri: string;
+  scopes: string[];
+  codeChallenge?: string;
+  codeChallengeMethod?: string;
+  expiresAt: number;
+  used: boolean;
+}
+
+/** Switches for every UNCONFIRMED point of the reference (§16); defaults are its **Fake:** lines. */
+export interface Behaviour {
+  /** §4.2: email lookup and uniqueness. */
+  emailCaseSensitive: boolean;
+  /** §4.5: sub-resource arrays present in a PUT body. */
+  putArrays: 'replace' | 'merge';
+  /** §4.7: a PUT that tries to move an unsubscribed contact to another permission. */
+  unsubscribedPut: 'ignore' | 'reject' | 'allow';
+  /** §5: whether a delete moves the contact's updated_at. */
+  deleteTouchesUpdatedAt: boolean;
+  /** §8: activity_errors strings with or without "Line n:". */
+  activityErrorFormat: 'line' | 'plain';
+  /** §8/§10: error_key of the queued-activities 429. */
+  queuedActivitiesErrorKey: string;
+  /** §9.1: type-specific extras in contact activity_details. */
+  contactActivityExtras: boolean;
+  /** §6: strict value formats for date/number/boolean custom fields. */
+  strictCustomFieldValues: boolean;
+  /** §9.4: tracking history cut-off, in days; null keeps everything. */
+  trackingMaxAgeDays: number | null;
+  /** §12: indexing lag of updated_after/created_after/optout_after filters. */
+  visibilityLagMs: number;
+  /** §10: send Retry-After on 429 (CC sends none). */
+  retryAfterHeader: boolean;
+}
+
+export const defaultBehaviour: Behaviour = {
+  emailCaseSensitive: false,
+  putArrays: 'replace',
+  unsubscribedPut: 'ignore',
+  deleteTouchesUpdatedAt: false,
+  activityErrorFormat: 'line',
+  queuedActivitiesErrorKey: 'throttled',
+  contactActivityExtras: false,
+  strictCustomFieldValues: false,
+  trackingMaxAgeDays: null,
+  visibilityLagMs: 0,
+  retryAfterHeader: false,
+};
+
+/** A PUT that tried to resubscribe an opted-out contact (§4.7), kept for tests to assert on. */
+export interface PermissionAttempt {
+  at: number;
+  accountId: string;
+  contactId: string;
+  requested: string;
+  outcome: 'ignored' | 'rejected' | 'allowed';
+}
+
+export class CcStore {
+  readonly accounts = new Map<string, AccountStore>();
+  readonly apps = new Map<string, OAuthApp>();
+  readonly grants = new Map<string, Grant>();
+  readonly codes = new Map<string, AuthorizationCode>();
+  /** jti of access tokens revoked one by one through the revoke endpoint. */
+  readonly revokedAccessTokens = new Set<string>();
+  readonly permissionAttempts: PermissionAttempt[] = [];
+  behaviour: Behaviour = { ...defaultBehaviour };
+  /** Account the authorize endpoint auto-approves for (the "logged-in CC user"). */
+  approveAccountId: string | undefined;
+  private rng: Rng;
+
+  constructor(seed: string) {
+    this.rng = createRng(`cc-ids-${seed}`);
+  }
+
+  /** Deterministic RFC 4122 v4-shaped ids, so a seed reproduces every id. */
+  uuid(): string {
+    const hex = (): string =>
+      Math.floor(this.rng.next() * 0x100000000)
+        .toString(16)
+        .padStart(8, '0');
+    const h = hex() + hex() + hex() + hex();
+    const variant = ((Number.parseInt(h[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  }
+
+  /** An opaque random token body (not a uuid), for codes and refresh tokens. */
+  token(bytes = 24): string {
+    const buf = Buffer.alloc(bytes);
+    for (let i = 0; i < bytes; i++) buf[i] = Math.floor(this.rng.next() * 256);
+    return buf.toString('base64url');
+  }
+
+  addAccount(accountId: string, organizationName: string, contactEmail: string): AccountStore {
+    const account = new AccountStore(
+      accountId,
+      organizationName,
+      contactEmail,
+      () => this.behaviour.emailCaseSensitive,
+    );
+    this.accounts.set(accountId, account);
+    this.approveAccountId ??= accountId;
+    return account;
+  }
+
+  account(accountId: string): AccountStore {
+    const account = this.accounts.get(accountId);
+    if (!account) throw new Error(`unknown CC account ${accountId}`);
+    return account;
+  }
+
+  registerApp(app: Omit<OAuthApp, 'refreshTokenMode'> & Partial<OAuthApp>): OAuthApp {
+    const full: OAuthApp = { refreshTokenMode: 'rotating', ...app };
+    this.apps.set(app.clientId, full);
+    return full;
+  }
+}
+
+export const iso = (ms: number): string => new Date(ms).toISOString();
+export const isoDate = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
