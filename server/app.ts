@@ -1,0 +1,45 @@
+/**
+ * buildApp(deps) → a Fastify instance, ready for `inject()` or `listen()`. No process.env, no
+ * listen, no signals here: main.ts owns the process, tests build the app with their own deps.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { PgBoss } from 'pg-boss';
+import type { Config } from './config.ts';
+import type { Database } from './db/database.ts';
+import { errorsPlugin } from './http/plugins/errors.ts';
+import { healthRoutes } from './http/routes/health.ts';
+import type { Logger } from './log.ts';
+
+export interface AppDeps {
+  config: Readonly<Config>;
+  db: Database;
+  boss: PgBoss;
+  logger: Logger;
+  /** Flipped by main.ts when shutdown begins, so /readyz turns away new traffic. */
+  lifecycle: { shuttingDown: boolean };
+}
+
+/** Webhook and panel bodies are small; anything far larger is refused before parsing. */
+const BODY_LIMIT = 256 * 1024;
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT,
+    // Let requests in flight finish on close(); refuse new connections.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  // Responses that finish after close() began carry `Connection: close`, so keep-alive clients
+  // let go and close() does not wait for their idle sockets (Fastify keeps them for 72 s).
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
+  await app.register(errorsPlugin);
+  await app.register(async (scope) => healthRoutes(scope, deps));
+  return app;
+}

@@ -1,0 +1,78 @@
+/**
+ * The closed catalogue of error codes. Each entry says what happened and how to fix it, in
+ * words for the admin who reads it in the settings page or the API response. docs/errors.md
+ * carries the same table; test/unit/errors.unit.test.ts keeps the two in step.
+ */
+
+export interface ErrorDefinition {
+  /** HTTP status when the error answers a request. */
+  status: number;
+  /** What happened. */
+  message: string;
+  /** How to fix it. */
+  fix: string;
+}
+
+export const errorCatalogue = {
+  REQUEST_INVALID: {
+    status: 400,
+    message: 'The request was not valid.',
+    fix: 'Check the fields named in the details and send the request again.',
+  },
+  REQUEST_TOO_LARGE: {
+    status: 413,
+    message: 'The request body is larger than this endpoint accepts.',
+    fix: 'Send a smaller body.',
+  },
+  NOT_FOUND: {
+    status: 404,
+    message: 'There is nothing at this address.',
+    fix: 'Check the URL; the resource may have been removed.',
+  },
+  DATABASE_UNAVAILABLE: {
+    status: 503,
+    message: 'The app cannot reach its database.',
+    fix: 'Check that PostgreSQL is running and DATABASE_URL is right; the app retries by itself.',
+  },
+  QUEUE_UNAVAILABLE: {
+    status: 503,
+    message: 'The job queue is not running.',
+    fix: 'Wait for the process to finish starting, or check the logs for pg-boss errors.',
+  },
+  SHUTTING_DOWN: {
+    status: 503,
+    message: 'The app is shutting down.',
+    fix: 'Retry in a moment; another process or the restarted one will answer.',
+  },
+  INTERNAL: {
+    status: 500,
+    message: 'Something went wrong inside the app.',
+    fix: 'Try again. If it keeps happening, report it with the request id from this response.',
+  },
+} as const satisfies Record<string, ErrorDefinition>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export class AppError extends Error {
+  readonly status: number;
+  readonly fix: string;
+
+  constructor(
+    readonly code: ErrorCode,
+    options: { detail?: unknown; cause?: unknown } = {},
+  ) {
+    const definition: ErrorDefinition = errorCatalogue[code];
+    super(definition.message, { cause: options.cause });
+    this.name = 'AppError';
+    this.status = definition.status;
+    this.fix = definition.fix;
+    this.detail = options.detail;
+  }
+
+  /** Safe to show: field paths and the like, never secrets or internals. */
+  readonly detail: unknown;
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}

@@ -1,0 +1,75 @@
+/**
+ * Every job queue in one table: its name, payload schema, pg-boss policy and schedule. Workers
+ * are registered from here (registerWorkers) and jobs are sent through `enqueue`, which checks
+ * the payload against the same schema, so a queue cannot receive what its worker cannot read.
+ *
+ * pg-boss facts (../shared/reference/stack.md §8): queue names match [\w.\-/]+; handlers get
+ * arrays; a deduplicated send returns null; the first cron run may fire at once.
+ */
+import type { Job, PgBoss, Queue, SendOptions } from 'pg-boss';
+import { z } from 'zod';
+
+export interface QueueDefinition<S extends z.ZodType> {
+  payload: S;
+  options: Omit<Queue, 'name'>;
+  /** Cron (UTC) for scheduled queues. */
+  schedule?: string;
+}
+
+const define = <S extends z.ZodType>(definition: QueueDefinition<S>) => definition;
+
+export const queues = {
+  /** Deletes history past its retention and errors resolved long ago. Daily. */
+  'maintenance.prune': define({
+    payload: z.object({
+      eventRetentionDays: z.number().int().positive().default(180),
+      resolvedErrorRetentionDays: z.number().int().positive().default(30),
+    }),
+    options: { policy: 'singleton', retryLimit: 3, retryDelay: 60, retryBackoff: true },
+    schedule: '17 3 * * *',
+  }),
+} as const;
+
+export type QueueName = keyof typeof queues;
+export type Payload<N extends QueueName> = z.output<(typeof queues)[N]['payload']>;
+export type PayloadInput<N extends QueueName> = z.input<(typeof queues)[N]['payload']>;
+export type Handlers = {
+  [N in QueueName]: (payload: Payload<N>, job: Job<unknown>) => Promise<void>;
+};
+
+/** Creates every queue (idempotent). Run by every process that sends or works. */
+export async function declareQueues(boss: PgBoss): Promise<void> {
+  for (const [name, definition] of Object.entries(queues)) {
+    await boss.createQueue(name, definition.options);
+  }
+}
+
+export async function enqueue<N extends QueueName>(
+  boss: PgBoss,
+  name: N,
+  payload: PayloadInput<N>,
+  options: SendOptions = {},
+): Promise<string | null> {
+  const data = queues[name].payload.parse(payload) as object;
+  return boss.send(name, data, options);
+}
+
+/** Starts a worker per queue and the schedules. Only worker processes call this. */
+export async function registerWorkers(
+  boss: PgBoss,
+  handlers: Handlers,
+  options: { concurrency: number },
+): Promise<void> {
+  for (const [name, definition] of Object.entries(queues) as [
+    QueueName,
+    QueueDefinition<z.ZodType>,
+  ][]) {
+    const handler = handlers[name] as (payload: unknown, job: Job<unknown>) => Promise<void>;
+    await boss.work(name, { localConcurrency: options.concurrency }, async (jobs) => {
+      for (const job of jobs) await handler(definition.payload.parse(job.data), job);
+    });
+    if (definition.schedule) {
+      await boss.schedule(name, definition.schedule, {}, { tz: 'UTC' });
+    }
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The process: read config, open the database (embedded when DATABASE_URL is unset), migrate,
+ * start pg-boss, serve HTTP and/or run workers, and shut down gracefully on SIGINT/SIGTERM:
+ * stop taking requests, let requests and jobs in flight finish, close the pools, and stop the
+ * embedded PostgreSQL last.
+ *
+ *   npm start          web + workers in one process (the default, and the demo)
+ *   npm run web        HTTP only (scale out: many of these and many workers on one Postgres)
+ *   npm run worker     jobs only
+ */
+import type { FastifyInstance } from 'fastify';
+import { PgBoss } from 'pg-boss';
+import { buildApp } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { createDatabase } from './db/database.ts';
+import { migrate } from './db/migrate.ts';
+import { openPostgresServer } from './db/server.ts';
+import { prune } from './jobs/prune.ts';
+import { declareQueues, registerWorkers } from './jobs/queues.ts';
+import { createLogger } from './log.ts';
+
+type Role = 'all' | 'web' | 'worker';
+
+function parseRole(argv: string[]): Role {
+  const flag = argv.find((a) => a.startsWith('--role='))?.slice('--role='.length) ?? 'all';
+  if (flag === 'all' || flag === 'web' || flag === 'worker') return flag;
+  console.error(`Unknown --role=${flag}. Use --role=web, --role=worker, or no flag for both.`);
+  process.exit(1);
+}
+
+const role = parseRole(process.argv.slice(2));
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}
+
+const logger = createLogger({ level: config.logLevel, name: role });
+const lifecycle = { shuttingDown: false };
+const cleanup: (() => Promise<void>)[] = [];
+
+async function shutdown(reason: string, exitCode: number): Promise<void> {
+  if (lifecycle.shuttingDown) return;
+  lifecycle.shuttingDown = true;
+  logger.info({ reason }, 'shutting down: finishing requests and jobs in flight');
+  const deadline = setTimeout(() => {
+    logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; exiting now');
+    process.exit(1);
+  }, config.shutdownTimeoutMs + 5_000);
+  deadline.unref();
+  for (const step of cleanup.reverse()) {
+    try {
+      await step();
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown step failed');
+    }
+  }
+  logger.info('stopped');
+  process.exit(exitCode);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (lifecycle.shuttingDown) {
+      logger.warn(`second ${signal}: exiting without waiting`);
+      process.exit(1);
+    }
+    void shutdown(signal, 0);
+  });
+}
+
+try {
+  const postgres = await openPostgresServer({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    log: (message, level = 'debug') => logger[level]({ postgres: message }),
+  });
+  cleanup.push(postgres.stop);
+  logger.info(
+    {
+      database: postgres.embedded ? `embedded, data in ${config.dataDir}/postgres` : 'DATABASE_URL',
+    },
+    'database open',
+  );
+
+  const applied = await migrate(postgres.url, { log: (m) => logger.info(m) });
+  logger.info({ applied: applied.length }, 'migrations up to date');
+
+  const db = createDatabase(postgres.url, {
+    onError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
+  });
+  cleanup.push(() => db.destroy());
+
+  const worker = role !== 'web';
+  const boss = new PgBoss({ connectionString: postgres.url, schedule: worker, supervise: worker });
+  boss.on('error', (error) => logger.error({ err: error }, 'job queue error'));
+  await boss.start();
+  cleanup.push(() => boss.stop({ graceful: true, timeout: config.shutdownTimeoutMs }));
+  await declareQueues(boss);
+
+  let app: FastifyInstance | undefined;
+  if (role !== 'worker') {
+    app = await buildApp({ config, db, boss, logger, lifecycle });
+    const server = app;
+    cleanup.push(() => server.close());
+    try {
+      await server.listen({ host: config.host, port: config.port });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new Error(
+          `Port ${config.port} on ${config.host} is in use. Set PORT to a free port.`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  if (worker) {
+    await registerWorkers(
+      boss,
+      {
+        'maintenance.prune': async (payload) => {
+          logger.info(await prune(db, payload), 'pruned old history');
+        },
+      },
+      { concurrency: config.workerConcurrency },
+    );
+  }
+
+  const address = app?.server.address();
+  const url =
+    address && typeof address === 'object' ? `http://${config.host}:${address.port}` : undefined;
+  logger.info(
+    { role, url, demo: config.demo },
+    config.demo ? 'ready (no Pipedrive credentials configured: demo mode)' : 'ready',
+  );
+} catch (error) {
+  logger.fatal({ err: error }, error instanceof Error ? error.message : 'start failed');
+  await shutdown('start failed', 1);
+}
