@@ -104,28 +104,9 @@ export function personV1(p: Person, c: CompanyStore): Record<string, unknown> {
   const out: Record<string, unknown> = {
     id: p.id,
     company_id: c.company.id,
-    owner_id: owner
-      ? {
-          id: owner.id,
-          name: owner.name,
-          email: owner.email,
-          has_pic: 0,
-          pic_hash: null,
-          active_flag: true,
-          value: owner.id,
-        }
-      : p.owner_id,
-    org_id: org
-      ? {
-          name: org.name,
-          people_count: 1,
-          owner_id: org.owner_id,
-          address: org.address,
-          active_flag: true,
-          cc_email: '',
-          value: org.id,
-        }
-      : null,
+    // SPEC-V1 (merge response) types owner_id and org_id as plain integers here.
+    owner_id: p.owner_id,
+    org_id: p.org_id,
     name: p.name,
     first_name: p.first_name,
     last_name: p.last_name,
