@@ -10,16 +10,27 @@ let fieldId: string;
 
 beforeAll(async () => {
   h = await startHarness();
-  listA = String(obj((await h.call('POST', '/v3/contact_lists', { body: { name: 'A' } })).body).list_id);
-  listB = String(obj((await h.call('POST', '/v3/contact_lists', { body: { name: 'B' } })).body).list_id);
-  const field = await h.call('POST', '/v3/contact_custom_fields', { body: { label: 'Deal Stage', type: 'string' } });
+  listA = String(
+    obj((await h.call('POST', '/v3/contact_lists', { body: { name: 'A' } })).body).list_id,
+  );
+  listB = String(
+    obj((await h.call('POST', '/v3/contact_lists', { body: { name: 'B' } })).body).list_id,
+  );
+  const field = await h.call('POST', '/v3/contact_custom_fields', {
+    body: { label: 'Deal Stage', type: 'string' },
+  });
   fieldId = String(obj(field.body).custom_field_id);
 });
 afterAll(() => h.close());
 
 async function create(email: string, extra: Record<string, unknown> = {}): Promise<string> {
   const res = await h.call('POST', '/v3/contacts', {
-    body: { email_address: { address: email }, first_name: 'F', create_source: 'Account', ...extra },
+    body: {
+      email_address: { address: email },
+      first_name: 'F',
+      create_source: 'Account',
+      ...extra,
+    },
   });
   expect(res.status).toBe(201);
   return String(obj(res.body).contact_id);
@@ -54,7 +65,10 @@ describe('POST /contacts', () => {
       body: {
         email_address: { address: 'limits@example.com' },
         first_name: 'x'.repeat(51),
-        phone_numbers: Array.from({ length: 4 }, (_, i) => ({ phone_number: `+1 555 000${i}`, kind: 'home' })),
+        phone_numbers: Array.from({ length: 4 }, (_, i) => ({
+          phone_number: `+1 555 000${i}`,
+          kind: 'home',
+        })),
         street_addresses: Array.from({ length: 4 }, () => ({ kind: 'home', city: 'X' })),
         custom_fields: Array.from({ length: 26 }, () => ({ custom_field_id: fieldId, value: 'v' })),
         list_memberships: Array.from({ length: 51 }, () => listA),
@@ -64,7 +78,15 @@ describe('POST /contacts', () => {
     expect(res.status).toBe(400);
     const messages = arr(res.body).map((e) => String(e.error_message));
     expect(arr(res.body).every((e) => e.error_key === 'contacts.api.validation.error')).toBe(true);
-    for (const part of ['create_source', 'first_name', 'phone_numbers', 'street_addresses', 'custom_fields', 'list_memberships', 'birthday_day']) {
+    for (const part of [
+      'create_source',
+      'first_name',
+      'phone_numbers',
+      'street_addresses',
+      'custom_fields',
+      'list_memberships',
+      'birthday_day',
+    ]) {
       expect(messages.some((m) => m.includes(part))).toBe(true);
     }
     expect(h.fake.control.contactByEmail(ACCOUNT, 'limits@example.com')).toBeUndefined();
@@ -92,7 +114,11 @@ describe('PUT /contacts/{id}', () => {
       custom_fields: [{ custom_field_id: fieldId, value: 'won' }],
     });
     const res = await h.call('PUT', `/v3/contacts/${id}`, {
-      body: { email_address: { address: 'put@example.com' }, first_name: 'New', update_source: 'Account' },
+      body: {
+        email_address: { address: 'put@example.com' },
+        first_name: 'New',
+        update_source: 'Account',
+      },
     });
     expect(res.status).toBe(200);
     const c = stored(id);
@@ -102,7 +128,9 @@ describe('PUT /contacts/{id}', () => {
     expect(c?.phone_numbers?.map((p) => p.phone_number)).toEqual(['+1 555 0100']);
     expect(c?.list_memberships).toEqual([listA]);
     expect(c?.custom_fields).toEqual([{ custom_field_id: fieldId, value: 'won' }]);
-    const read = obj((await h.call('GET', `/v3/contacts/${id}?include=phone_numbers,list_memberships`)).body);
+    const read = obj(
+      (await h.call('GET', `/v3/contacts/${id}?include=phone_numbers,list_memberships`)).body,
+    );
     expect(read.last_name).toBeUndefined();
     expect(read.list_memberships).toEqual([listA]);
   });
@@ -110,7 +138,11 @@ describe('PUT /contacts/{id}', () => {
   it('replaces sub-resource arrays that are sent', async () => {
     const id = await create('replace@example.com', { list_memberships: [listA] });
     await h.call('PUT', `/v3/contacts/${id}`, {
-      body: { email_address: { address: 'replace@example.com' }, update_source: 'Account', list_memberships: [listB] },
+      body: {
+        email_address: { address: 'replace@example.com' },
+        update_source: 'Account',
+        list_memberships: [listB],
+      },
     });
     expect(stored(id)?.list_memberships).toEqual([listB]);
   });
@@ -120,16 +152,22 @@ describe('PUT /contacts/{id}', () => {
     await h.call('DELETE', `/v3/contacts/${id}`);
     expect(stored(id)?.deletedAt).toBeDefined();
     await h.call('PUT', `/v3/contacts/${id}`, {
-      body: { email_address: { address: 'revive@example.com' }, update_source: 'Account', list_memberships: [listB] },
+      body: {
+        email_address: { address: 'revive@example.com' },
+        update_source: 'Account',
+        list_memberships: [listB],
+      },
     });
-    const listed = obj((await h.call('GET', '/v3/contacts?email=revive@example.com&include=list_memberships')).body);
+    const listed = obj(
+      (await h.call('GET', '/v3/contacts?email=revive@example.com&include=list_memberships')).body,
+    );
     const [c] = arr(listed.contacts);
     expect(c?.contact_id).toBe(id);
     expect(c?.deleted_at).toBeUndefined();
     expect(c?.list_memberships).toEqual([listB]);
   });
 
-  it("answers 409 when the new email belongs to another contact", async () => {
+  it('answers 409 when the new email belongs to another contact', async () => {
     const a = await create('owner-a@example.com');
     const b = await create('owner-b@example.com');
     const res = await h.call('PUT', `/v3/contacts/${b}`, {
@@ -151,7 +189,11 @@ describe('PUT /contacts/{id}', () => {
     expect(res.status).toBe(200);
     expect(obj(obj(res.body).email_address).permission_to_send).toBe('unsubscribed');
     expect(stored(id)?.email?.permission).toBe('unsubscribed');
-    expect(h.fake.control.permissionAttempts().some((a) => a.contactId === id && a.outcome === 'ignored')).toBe(true);
+    expect(
+      h.fake.control
+        .permissionAttempts()
+        .some((a) => a.contactId === id && a.outcome === 'ignored'),
+    ).toBe(true);
     h.fake.control.setBehaviour({ unsubscribedPut: 'reject' });
     try {
       expect((await h.call('PUT', `/v3/contacts/${id}`, { body })).status).toBe(400);
@@ -178,7 +220,9 @@ describe('DELETE /contacts/{id}', () => {
     expect(one.list_memberships).toEqual([]);
     expect(stored(id)?.updatedAt).toBe(before);
     const ids = async (q: string) =>
-      arr(obj((await h.call('GET', `/v3/contacts?limit=500${q}`)).body).contacts).map((c) => c.contact_id);
+      arr(obj((await h.call('GET', `/v3/contacts?limit=500${q}`)).body).contacts).map(
+        (c) => c.contact_id,
+      );
     expect(await ids('')).not.toContain(id);
     expect(await ids('&status=deleted')).toContain(id);
     expect(await ids('&status=all')).toContain(id);
@@ -208,7 +252,9 @@ describe('opt-outs and date filters', () => {
     const email = obj(opted[0]?.email_address);
     expect(email.opt_out_source).toBe('Contact');
     expect(email.opt_out_reason).toBe('bored');
-    const unsubscribed = arr(obj((await h.call('GET', '/v3/contacts?status=unsubscribed&limit=500')).body).contacts);
+    const unsubscribed = arr(
+      obj((await h.call('GET', '/v3/contacts?status=unsubscribed&limit=500')).body).contacts,
+    );
     expect(unsubscribed.map((x) => x.contact_id)).toContain(id);
   });
 
@@ -216,9 +262,13 @@ describe('opt-outs and date filters', () => {
     h.fake.clock.set(T0 + 86_400_000);
     const id = await create('later@example.com');
     const after = new Date(T0 + 86_400_000 - 1).toISOString();
-    const found = arr(obj((await h.call('GET', `/v3/contacts?created_after=${after}`)).body).contacts);
+    const found = arr(
+      obj((await h.call('GET', `/v3/contacts?created_after=${after}`)).body).contacts,
+    );
     expect(found.map((c) => c.contact_id)).toEqual([id]);
-    const before = arr(obj((await h.call('GET', `/v3/contacts?created_before=${after}&limit=500`)).body).contacts);
+    const before = arr(
+      obj((await h.call('GET', `/v3/contacts?created_before=${after}&limit=500`)).body).contacts,
+    );
     expect(before.map((c) => c.contact_id)).not.toContain(id);
     expect((await h.call('GET', '/v3/contacts?updated_after=yesterday')).status).toBe(400);
   });
@@ -247,9 +297,13 @@ describe('GET /contacts paging', () => {
 
   it('returns core fields only unless include asks for sub-resources', async () => {
     const id = await create('include@example.com', { list_memberships: [listA] });
-    const plain = arr(obj((await h.call('GET', '/v3/contacts?email=include@example.com')).body).contacts)[0];
+    const plain = arr(
+      obj((await h.call('GET', '/v3/contacts?email=include@example.com')).body).contacts,
+    )[0];
     expect(plain?.list_memberships).toBeUndefined();
-    const full = obj((await h.call('GET', `/v3/contacts/${id}?include=list_memberships,custom_fields`)).body);
+    const full = obj(
+      (await h.call('GET', `/v3/contacts/${id}?include=list_memberships,custom_fields`)).body,
+    );
     expect(full.list_memberships).toEqual([listA]);
     expect(full.custom_fields).toEqual([]);
   });
@@ -280,7 +334,9 @@ describe('POST /contacts/sign_up_form', () => {
   });
 
   it('requires at least one list', async () => {
-    const res = await h.call('POST', '/v3/contacts/sign_up_form', { body: { email_address: 'nolist@example.com' } });
+    const res = await h.call('POST', '/v3/contacts/sign_up_form', {
+      body: { email_address: 'nolist@example.com' },
+    });
     expect(res.status).toBe(400);
     expect(h.fake.control.contactByEmail(ACCOUNT, 'nolist@example.com')).toBeUndefined();
   });
@@ -291,7 +347,9 @@ describe('POST /contacts/sign_up_form', () => {
       body: { email_address: 'coi@example.com', list_memberships: [listA] },
     });
     h.fake.control.setConfirmedOptIn(ACCOUNT, false);
-    expect(stored(String(obj(res.body).contact_id))?.email?.permission).toBe('pending_confirmation');
+    expect(stored(String(obj(res.body).contact_id))?.email?.permission).toBe(
+      'pending_confirmation',
+    );
   });
 });
 

@@ -52,7 +52,9 @@ describe('authorization code with PKCE', () => {
     expect(first.body.expires_in).toBe(86_400);
     expect(first.body.token_type).toBe('Bearer');
     expect(typeof first.body.refresh_token).toBe('string');
-    const payload = JSON.parse(Buffer.from(String(first.body.access_token).split('.')[1] ?? '', 'base64url').toString());
+    const payload = JSON.parse(
+      Buffer.from(String(first.body.access_token).split('.')[1] ?? '', 'base64url').toString(),
+    );
     expect(payload.exp - payload.iat).toBe(86_400);
     expect((await api(String(first.body.access_token))).status).toBe(200);
     const again = await exchange(code);
@@ -62,7 +64,9 @@ describe('authorization code with PKCE', () => {
 
   it('checks the PKCE verifier when a challenge was sent', async () => {
     const code = await authorize('contact_data offline_access');
-    const res = await exchange(code, { code_verifier: 'wrong-verifier-wrong-verifier-wrong-verifier' });
+    const res = await exchange(code, {
+      code_verifier: 'wrong-verifier-wrong-verifier-wrong-verifier',
+    });
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('invalid_grant');
   });
@@ -82,7 +86,10 @@ describe('authorization code with PKCE', () => {
   it('rejects a bad client secret', async () => {
     const code = await authorize('contact_data');
     const bad = `Basic ${Buffer.from(`${APP.clientId}:nope`).toString('base64')}`;
-    const res = await tokenCall({ grant_type: 'authorization_code', code, redirect_uri: APP.redirectUri }, bad);
+    const res = await tokenCall(
+      { grant_type: 'authorization_code', code, redirect_uri: APP.redirectUri },
+      bad,
+    );
     expect(res.status).toBe(401);
     expect(res.body.error).toBe('invalid_client');
   });
@@ -98,7 +105,10 @@ describe('refresh token rotation', () => {
     expect(rt2).not.toBe(rt1);
     const reuse = await tokenCall({ grant_type: 'refresh_token', refresh_token: rt1 });
     expect(reuse.status).toBe(400);
-    expect(reuse.body).toEqual({ error: 'invalid_grant', error_description: 'unknown, invalid, or expired refresh token' });
+    expect(reuse.body).toEqual({
+      error: 'invalid_grant',
+      error_description: 'unknown, invalid, or expired refresh token',
+    });
     const r3 = await tokenCall({ grant_type: 'refresh_token', refresh_token: rt2 });
     expect(r3.status).toBe(200);
     expect((await tokenCall({ grant_type: 'refresh_token', refresh_token: rt2 })).status).toBe(400);
@@ -106,7 +116,11 @@ describe('refresh token rotation', () => {
   });
 
   it('long-lived mode returns the same refresh token', async () => {
-    h.fake.control.registerApp({ ...APP, redirectUris: [APP.redirectUri], refreshTokenMode: 'long_lived' });
+    h.fake.control.registerApp({
+      ...APP,
+      redirectUris: [APP.redirectUri],
+      refreshTokenMode: 'long_lived',
+    });
     try {
       const start = await exchange(await authorize('contact_data offline_access'));
       const rt = String(start.body.refresh_token);
@@ -114,14 +128,21 @@ describe('refresh token rotation', () => {
       const b = await tokenCall({ grant_type: 'refresh_token', refresh_token: rt });
       expect([a.body.refresh_token, b.body.refresh_token]).toEqual([rt, rt]);
     } finally {
-      h.fake.control.registerApp({ ...APP, redirectUris: [APP.redirectUri], refreshTokenMode: 'rotating' });
+      h.fake.control.registerApp({
+        ...APP,
+        redirectUris: [APP.redirectUri],
+        refreshTokenMode: 'rotating',
+      });
     }
   });
 
   it('refresh tokens expire after 180 days without use', async () => {
     const start = await exchange(await authorize('contact_data offline_access'));
     h.fake.clock.advance(181 * 86_400_000);
-    const res = await tokenCall({ grant_type: 'refresh_token', refresh_token: String(start.body.refresh_token) });
+    const res = await tokenCall({
+      grant_type: 'refresh_token',
+      refresh_token: String(start.body.refresh_token),
+    });
     expect(res.body.error).toBe('invalid_grant');
   });
 });
@@ -140,7 +161,10 @@ describe('expiry and revocation', () => {
     expect((await api(set.access_token)).status).toBe(200);
     h.fake.control.revokeGrant(set.grant_id);
     expect((await api(set.access_token)).status).toBe(401);
-    const res = await tokenCall({ grant_type: 'refresh_token', refresh_token: String(set.refresh_token) });
+    const res = await tokenCall({
+      grant_type: 'refresh_token',
+      refresh_token: String(set.refresh_token),
+    });
     expect(res.body.error).toBe('invalid_grant');
   });
 
@@ -149,7 +173,10 @@ describe('expiry and revocation', () => {
     const res = await fetch(`${h.base}/oauth2/default/v1/revoke`, {
       method: 'POST',
       headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: set.access_token, token_type_hint: 'access_token' }).toString(),
+      body: new URLSearchParams({
+        token: set.access_token,
+        token_type_hint: 'access_token',
+      }).toString(),
     });
     expect(res.status).toBe(200);
     expect((await api(set.access_token)).status).toBe(401);
@@ -165,16 +192,32 @@ describe('expiry and revocation', () => {
 describe('token endpoint rate limit', () => {
   it('allows 1 request per second per client', async () => {
     const set = h.fake.control.mintToken({ clientId: APP.clientId });
-    const first = await tokenCall({ grant_type: 'refresh_token', refresh_token: String(set.refresh_token) });
+    const first = await tokenCall({
+      grant_type: 'refresh_token',
+      refresh_token: String(set.refresh_token),
+    });
     expect(first.status).toBe(200);
     const res = await fetch(`${h.base}/oauth2/default/v1/token`, {
       method: 'POST',
       headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: String(first.body.refresh_token) }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: String(first.body.refresh_token),
+      }).toString(),
     });
     expect(res.status).toBe(429);
-    expect(await res.json()).toEqual({ error_key: 'throttled', error_message: 'Too Many Requests' });
+    expect(await res.json()).toEqual({
+      error_key: 'throttled',
+      error_message: 'Too Many Requests',
+    });
     // The throttled call did not consume the refresh token.
-    expect((await tokenCall({ grant_type: 'refresh_token', refresh_token: String(first.body.refresh_token) })).status).toBe(200);
+    expect(
+      (
+        await tokenCall({
+          grant_type: 'refresh_token',
+          refresh_token: String(first.body.refresh_token),
+        })
+      ).status,
+    ).toBe(200);
   });
 });

@@ -14,7 +14,8 @@ describe('rate limits per OAuth client', () => {
   it('4 requests per second are shared across accounts; the 5th gets 429 throttled, no rate headers', async () => {
     const [a, b] = await twoAccounts({});
     const statuses: number[] = [];
-    for (const token of [a, b, a, b]) statuses.push((await h.call('GET', '/v3/contacts', { token })).status);
+    for (const token of [a, b, a, b])
+      statuses.push((await h.call('GET', '/v3/contacts', { token })).status);
     expect(statuses).toEqual([200, 200, 200, 200]);
     const fifth = await h.call('GET', '/v3/contacts', { token: b });
     expect(fifth.status).toBe(429);
@@ -48,7 +49,11 @@ describe('rate limits per OAuth client', () => {
 
   it('uses the real numbers by default and can be switched off', async () => {
     h = await startHarness({ rateLimits: { enabled: true } });
-    expect(h.fake.limiter.options).toMatchObject({ perSecond: 4, perDay: 10_000, tokenPerSecond: 1 });
+    expect(h.fake.limiter.options).toMatchObject({
+      perSecond: 4,
+      perDay: 10_000,
+      tokenPerSecond: 1,
+    });
     h.fake.control.setRateLimits({ enabled: false });
     for (let i = 0; i < 10; i++) expect((await h.call('GET', '/v3/contacts')).status).toBe(200);
   });

@@ -109,10 +109,15 @@ export function createConstantContactFake(
     return clientId ? { clientId } : {};
   });
   app.register(formbody);
-  app.setErrorHandler((error: FastifyError | CcHttpError, _request, reply) => {
+  app.setErrorHandler((error: FastifyError | CcHttpError, request, reply) => {
     if (error instanceof CcHttpError) {
       for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
-      return reply.code(error.status).send(error.body);
+      // §11: reporting endpoints answer with a single `StatsError` object, not an array.
+      const body =
+        request.url.startsWith('/v3/reports/') && Array.isArray(error.body)
+          ? error.body[0]
+          : error.body;
+      return reply.code(error.status).send(body);
     }
     const status = error.statusCode ?? 500;
     const key =
