@@ -119,22 +119,26 @@ export interface Receiver {
   received: Received[];
   /** Status to answer with; a function decides per request. */
   respond: (r: Received) => number;
+  /** Milliseconds to wait before answering (to provoke the delivery timeout). */
+  delayMs: number;
   close(): Promise<void>;
   app: FastifyInstance;
 }
 
 export async function startReceiver(): Promise<Receiver> {
-  const app = Fastify();
+  const app = Fastify({ forceCloseConnections: true });
   const receiver: Receiver = {
     url: '',
     received: [],
     respond: () => 200,
+    delayMs: 0,
     close: () => app.close(),
     app,
   };
   app.all('/*', async (req, reply) => {
     const r: Received = { headers: req.headers, body: req.body as Loose, at: Date.now() };
     receiver.received.push(r);
+    if (receiver.delayMs > 0) await new Promise((done) => setTimeout(done, receiver.delayMs));
     return reply.code(receiver.respond(r)).send({ ok: true });
   });
   await app.listen({ host: '127.0.0.1', port: 0 });

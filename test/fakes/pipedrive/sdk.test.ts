@@ -107,7 +107,7 @@ describe('official pipedrive client against the fake', () => {
     const id = created.data?.id ?? 0;
     const read = await api.getPerson({ id });
     expect(read.data?.emails?.[0]?.value).toBe('sdk.person@example.com');
-    expect((read.data?.custom_fields as Record<string, unknown>)[keys.source]).toBe('SDK');
+    expect(read.data?.custom_fields).toHaveProperty(keys.source, 'SDK');
     await api.updatePerson({
       id,
       UpdatePersonRequest: { name: 'Sdk Renamed', custom_fields: { [keys.source]: null } },
