@@ -369,5 +369,27 @@ export class CcStore {
   }
 }
 
-export const iso = (ms: number): string => new Date(ms).toISOString();
+const DAY_MS = 86_400_000;
+let isoDay = Number.NaN;
+let isoPrefix = '';
+const pad = (n: number, width: number): string => String(n).padStart(width, '0');
+
+/**
+ * `Date#toISOString` without a Date per call: serialising a 500-contact page formats 2,000
+ * timestamps, and this was half the cost of a page (bench/fake-constant-contact.ts).
+ */
+export function iso(ms: number): string {
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== isoDay) {
+    isoDay = day;
+    isoPrefix = new Date(day * DAY_MS).toISOString().slice(0, 11);
+  }
+  let rest = ms - day * DAY_MS;
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const m = Math.floor(rest / 60_000);
+  rest -= m * 60_000;
+  const s = Math.floor(rest / 1000);
+  return `${isoPrefix}${pad(h, 2)}:${pad(m, 2)}:${pad(s, 2)}.${pad(rest - s * 1000, 3)}Z`;
+}
 export const isoDate = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
