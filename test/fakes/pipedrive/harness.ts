@@ -14,6 +14,7 @@ export const APP = {
 export interface Started {
   fake: PipedriveFake;
   baseUrl: string;
+  /** The admin's token; `call` reads it on every request, so a test may replace it. */
   token: string;
   companyId: number;
   call: (method: string, path: string, body?: unknown, token?: string) => Promise<CallResult>;
@@ -88,7 +89,7 @@ export async function startFake(options: PipedriveFakeOptions = {}): Promise<Sta
     method: string,
     path: string,
     body?: unknown,
-    tok = token,
+    tok = started.token,
   ): Promise<CallResult> => {
     const res = await fetch(`${baseUrl}${path}`, {
       method,
@@ -105,7 +106,8 @@ export async function startFake(options: PipedriveFakeOptions = {}): Promise<Sta
       body: (text ? JSON.parse(text) : null) as Loose,
     };
   };
-  return { fake, baseUrl, token, companyId, call };
+  const started: Started = { fake, baseUrl, token, companyId, call };
+  return started;
 }
 
 export interface Received {
