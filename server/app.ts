@@ -5,9 +5,11 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { PgBoss } from 'pg-boss';
 import type { Config } from './config.ts';
+import type { Keyring } from './crypto.ts';
 import type { Database } from './db/database.ts';
 import { errorsPlugin } from './http/plugins/errors.ts';
 import { healthRoutes } from './http/routes/health.ts';
+import { webhookRoutes } from './http/routes/webhooks.ts';
 import type { Logger } from './log.ts';
 
 export interface AppDeps {
@@ -15,6 +17,8 @@ export interface AppDeps {
   db: Database;
   boss: PgBoss;
   logger: Logger;
+  /** Seals and opens secrets at rest (tokens, webhook passwords). */
+  keyring: Keyring;
   /** Flipped by main.ts when shutdown begins, so /readyz turns away new traffic. */
   lifecycle: { shuttingDown: boolean };
 }
@@ -41,5 +45,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(errorsPlugin);
   await app.register(async (scope) => healthRoutes(scope, deps));
+  await app.register(async (scope) => webhookRoutes(scope, deps));
   return app;
 }

@@ -24,6 +24,16 @@ export const errorCatalogue = {
     message: 'The request body is larger than this endpoint accepts.',
     fix: 'Send a smaller body.',
   },
+  WEBHOOK_UNAUTHENTICATED: {
+    status: 401,
+    message: 'The webhook delivery did not carry the credentials registered for this company.',
+    fix: 'Nothing to do if this was not Pipedrive. Otherwise reinstall the app, which registers the webhooks again.',
+  },
+  WEBHOOK_INVALID: {
+    status: 400,
+    message: 'The webhook delivery is not a Pipedrive webhooks v2 payload this app understands.',
+    fix: 'Check that the webhook was registered with version 2.0; the details name the field that was wrong.',
+  },
   NOT_FOUND: {
     status: 404,
     message: 'There is nothing at this address.',

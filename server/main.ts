@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { PgBoss } from 'pg-boss';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { demoEncryptionKeys, Keyring } from './crypto.ts';
 import { createDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { openPostgresServer } from './db/server.ts';
@@ -97,6 +98,10 @@ try {
   });
   cleanup.push(() => db.destroy());
 
+  const keyring = new Keyring(
+    config.encryptionKeys.length > 0 ? config.encryptionKeys : demoEncryptionKeys(config.dataDir),
+  );
+
   const worker = role !== 'web';
   const boss = new PgBoss({ connectionString: postgres.url, schedule: worker, supervise: worker });
   boss.on('error', (error) => logger.error({ err: error }, 'job queue error'));
@@ -106,7 +111,7 @@ try {
 
   let app: FastifyInstance | undefined;
   if (role !== 'worker') {
-    app = await buildApp({ config, db, boss, logger, lifecycle });
+    app = await buildApp({ config, db, boss, logger, lifecycle, keyring });
     const server = app;
     cleanup.push(() => server.close());
     try {

@@ -6,6 +6,14 @@
 
 import type { ColumnType } from "kysely";
 
+export type ArrayType<T> = ArrayTypeImpl<T> extends (infer U)[]
+  ? U[]
+  : ArrayTypeImpl<T>;
+
+export type ArrayTypeImpl<T> = T extends ColumnType<infer S, infer I, infer U>
+  ? ColumnType<S[], I[], U[]>
+  : T[];
+
 export type Generated<T> = T extends ColumnType<infer S, infer I, infer U>
   ? ColumnType<S, I | undefined, U>
   : ColumnType<T, T | undefined, T>;
@@ -23,6 +31,43 @@ export type JsonPrimitive = boolean | number | string | null;
 export type JsonValue = JsonArray | JsonObject | JsonPrimitive;
 
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+
+export interface ApiBudget {
+  key: string;
+  provider: string;
+  updated_at: Generated<Timestamp>;
+  used: Generated<number>;
+  window_start: Timestamp;
+}
+
+export interface ApiGrants {
+  account: string;
+  app_key: string;
+  granted_at: Generated<Timestamp>;
+  id: Generated<number>;
+  priority: string;
+}
+
+export interface ApiWaiters {
+  account: string;
+  app_key: string;
+  enqueued_at: Generated<Timestamp>;
+  id: Generated<number>;
+  priority: string;
+  seen_at: Generated<Timestamp>;
+}
+
+export interface Companies {
+  company_id: number;
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+  webhook_error: string | null;
+  webhook_ids: Generated<ArrayType<number>>;
+  webhook_password: string;
+  webhook_status: Generated<string>;
+  webhook_user: string;
+  webhooks_checked_at: Timestamp | null;
+}
 
 export interface Connections {
   cc_access_token: string | null;
@@ -99,6 +144,15 @@ export interface Links {
   updated_at: Generated<Timestamp>;
 }
 
+export interface PipedriveRateState {
+  burst_limit: number | null;
+  burst_remaining: number | null;
+  burst_reset_at: Timestamp | null;
+  company_id: number;
+  daily_budget: number | null;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface SchemaMigrations {
   applied_at: Generated<Timestamp>;
   checksum: string;
@@ -121,12 +175,29 @@ export interface SyncRuns {
   total: number | null;
 }
 
+export interface WebhookEvents {
+  action: string;
+  company_id: number;
+  entity: string;
+  entity_id: number;
+  event_id: string;
+  id: Generated<number>;
+  payload: Json;
+  received_at: Generated<Timestamp>;
+}
+
 export interface DB {
+  api_budget: ApiBudget;
+  api_grants: ApiGrants;
+  api_waiters: ApiWaiters;
+  companies: Companies;
   connections: Connections;
   contact_errors: ContactErrors;
   contact_events: ContactEvents;
   installations: Installations;
   links: Links;
+  pipedrive_rate_state: PipedriveRateState;
   schema_migrations: SchemaMigrations;
   sync_runs: SyncRuns;
+  webhook_events: WebhookEvents;
 }

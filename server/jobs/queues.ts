@@ -14,11 +14,33 @@ export interface QueueDefinition<S extends z.ZodType> {
   options: Omit<Queue, 'name'>;
   /** Cron (UTC) for scheduled queues. */
   schedule?: string;
+  /** Jobs wait this long before running, so a burst for one key collapses into one job. */
+  coalesceSeconds?: number;
 }
 
 const define = <S extends z.ZodType>(definition: QueueDefinition<S>) => definition;
 
 export const queues = {
+  /**
+   * A Pipedrive person was created, changed, deleted or merged (from the webhook receiver).
+   * `stately` + a per-person singletonKey: at most one queued and one running per person, so
+   * bursts coalesce and one person is never synced by two workers at once. The job carries
+   * the first payload only (pg-boss keeps it), so the worker re-reads the person.
+   */
+  'pipedrive.person-changed': define({
+    payload: z.object({
+      companyId: z.number().int().positive(),
+      personId: z.number().int().positive(),
+    }),
+    options: {
+      policy: 'stately',
+      retryLimit: 5,
+      retryDelay: 5,
+      retryBackoff: true,
+      retryDelayMax: 300,
+    },
+    coalesceSeconds: 2,
+  }),
   /** Deletes history past its retention and errors resolved long ago. Daily. */
   'maintenance.prune': define({
     payload: z.object({
@@ -33,9 +55,18 @@ export const queues = {
 export type QueueName = keyof typeof queues;
 export type Payload<N extends QueueName> = z.output<(typeof queues)[N]['payload']>;
 export type PayloadInput<N extends QueueName> = z.input<(typeof queues)[N]['payload']>;
-export type Handlers = {
+/** The singleton key that serialises and coalesces work for one person of one company. */
+export function personJobKey(companyId: number, personId: number): string {
+  return `person:${companyId}:${personId}`;
+}
+
+/**
+ * Handlers by queue. A queue without a handler in this build is declared (so it can receive
+ * jobs) but not worked: the sync engine's workers are registered as they are built.
+ */
+export type Handlers = Partial<{
   [N in QueueName]: (payload: Payload<N>, job: Job<unknown>) => Promise<void>;
-};
+}>;
 
 /** Creates every queue (idempotent). Run by every process that sends or works. */
 export async function declareQueues(boss: PgBoss): Promise<void> {
@@ -64,7 +95,10 @@ export async function registerWorkers(
     QueueName,
     QueueDefinition<z.ZodType>,
   ][]) {
-    const handler = handlers[name] as (payload: unknown, job: Job<unknown>) => Promise<void>;
+    const handler = handlers[name] as
+      | ((payload: unknown, job: Job<unknown>) => Promise<void>)
+      | undefined;
+    if (!handler) continue;
     await boss.work(name, { localConcurrency: options.concurrency }, async (jobs) => {
       for (const job of jobs) await handler(definition.payload.parse(job.data), job);
     });

@@ -2,11 +2,13 @@
  * Builds the real app on a fresh test database with a started pg-boss, for `inject()` tests.
  * Logs are captured in memory so tests can read them (e.g. to prove no secret was logged).
  */
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { PgBoss } from 'pg-boss';
 import { buildApp } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
+import { Keyring } from '../../server/crypto.ts';
 import { createLogger } from '../../server/log.ts';
 import { freshDatabase, type TestDatabase } from './database.ts';
 
@@ -15,6 +17,7 @@ export interface TestApp {
   database: TestDatabase;
   boss: PgBoss;
   lifecycle: { shuttingDown: boolean };
+  keyring: Keyring;
   /** Every log line written so far, raw JSON text. */
   logs: () => string;
   close(): Promise<void>;
@@ -42,7 +45,8 @@ export async function startTestApp(
   await boss.start();
   const lifecycle = { shuttingDown: false };
   const config = loadConfig(options.env ?? {});
-  const app = await buildApp({ config, db: database.db, boss, logger, lifecycle });
+  const keyring = new Keyring([{ id: 'test', key: randomBytes(32) }]);
+  const app = await buildApp({ config, db: database.db, boss, logger, lifecycle, keyring });
   options.beforeReady?.(app);
   await app.ready();
   return {
@@ -50,6 +54,7 @@ export async function startTestApp(
     database,
     boss,
     lifecycle,
+    keyring,
     logs: () => lines.join(''),
     close: async () => {
       await app.close();
