@@ -57,15 +57,21 @@ export async function startHarness(
   });
   const base = await fake.listen(0);
   const spec = loadSpecValidator();
-  const defaultTokens = new Map<string, { token: string; exp: number }>();
+  const defaultTokens = new Map<string, { token: string; exp: number; grantId: string }>();
   const token: Harness['token'] = (accountId, clientId = APP.clientId, scopes) => {
     const key = `${accountId}|${clientId}|${scopes?.join(' ')}`;
     const known = defaultTokens.get(key);
     // Access tokens live 24 h of fake-clock time (§3.2); tests move the clock past that.
-    if (known && !scopes && known.exp > clock.now() + 60_000) return known.token;
-    const minted = fake.control.mintToken({ clientId, accountId, scopes }).access_token;
-    defaultTokens.set(key, { token: minted, exp: clock.now() + 86_400_000 });
-    return minted;
+    // A reset swaps the store, and with it every grant.
+    const live = known && fake.store.grants.get(known.grantId)?.revoked === false;
+    if (known && live && !scopes && known.exp > clock.now() + 60_000) return known.token;
+    const minted = fake.control.mintToken({ clientId, accountId, scopes });
+    defaultTokens.set(key, {
+      token: minted.access_token,
+      exp: clock.now() + 86_400_000,
+      grantId: minted.grant_id,
+    });
+    return minted.access_token;
   };
   return {
     fake,

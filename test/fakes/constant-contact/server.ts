@@ -56,6 +56,8 @@ export interface ConstantContactFake {
   readonly oauth: OAuthServer;
   readonly activities: ActivityRunner;
   readonly control: Control;
+  /** Every route the fake serves (method + URL template), for coverage checks. */
+  readonly routes: ReadonlyArray<{ method: string; url: string }>;
   /** `http://127.0.0.1:<port>` once listening. */
   readonly baseUrl: string;
   listen(port?: number): Promise<string>;
@@ -97,6 +99,11 @@ export function createConstantContactFake(
   const tokenClientOf = new WeakMap<object, string>();
 
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024 * 1024 });
+  const routes: Array<{ method: string; url: string }> = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat())
+      if (method !== 'HEAD') routes.push({ method, url: route.url });
+  });
   faults.install(app, (status) =>
     status === 401 || status === 429 || status === 403
       ? { error_key: `fault.${status}`, error_message: 'Injected fault' }
@@ -203,6 +210,7 @@ export function createConstantContactFake(
     oauth,
     activities: runner,
     control,
+    routes,
     get baseUrl() {
       return baseUrl;
     },

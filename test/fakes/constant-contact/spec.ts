@@ -27,7 +27,7 @@ const DEFAULT_PATH = fileURLToPath(
 );
 
 /** Deep copy turning `x-nullable` into JSON Schema and `#/definitions/X` into `cc#/...`. */
-function convert(node: unknown): unknown {
+export function convert(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(convert);
   if (node === null || typeof node !== 'object') return node;
   const out: Schema = {};
