@@ -1,10 +1,3 @@
-/**
- * The control surface: typed methods for in-process tests, mirrored one-to-one by HTTP routes
- * under `/__fake/` for the standalone fake. It does what CC's own UI, users and recipients would
- * do (a contact unsubscribes, an account user edits a contact, a campaign goes out, a grant is
- * revoked) plus test plumbing (reset, seed, tokens, clock, faults, request log).
- */
-import type { FastifyInstance } from 'fastify';
 import { ccOAuth } from '../../../server/constant-contact/provider.ts';
 import type { FakeClock } from '../shared/clock.ts';
 import type { FaultInput, FaultRegistry } from '../shared/faults.ts';
@@ -13,10 +6,10 @@ import type { ActivityRunner } from './activities.ts';
 import { createContact, optOut } from './contacts.ts';
 import type { FakeContext } from './context.ts';
 import type { SeedInput } from './demo.ts';
-import { CcHttpError, validationError } from './errors.ts';
+import { validationError } from './errors.ts';
 import type { OAuthServer, TokenSet } from './oauth.ts';
 import type { RateLimiter, RateLimitOptions } from './rate-limit.ts';
-import type { Behaviour, ContactRecord, OAuthApp, Permission, TrackingKind } from './store.ts';
+import type { Behaviour, ContactRecord, OAuthApp, Permission } from './store.ts';
 import { type EngagementInput, recordEngagement, sendCampaign } from './tracking.ts';
 
 export interface UiEdit {
@@ -175,8 +168,7 @@ export function createControl(d: ControlDeps): Control {
     mintToken: ({ clientId, accountId, scopes }) => {
       const account = accountId ?? store().approveAccountId ?? '';
       const set = d.oauth.issueGrant(clientId, account, scopes ?? [...ccOAuth.requiredScopes]);
-      const grant = [...store().grants.values()].at(-1);
-      return { ...set, grant_id: grant?.grantId ?? '' };
+      return { ...set, grant_id: d.oauth.verify(set.access_token).grant.grantId };
     },
     revokeGrant: (grantId) => d.oauth.revokeGrant(grantId),
     setBehaviour: (patch) => {
@@ -308,130 +300,4 @@ export function createControl(d: ControlDeps): Control {
     },
     usedToday: (clientId) => d.limiter.usedToday(clientId),
   };
-}
-
-type Body = Record<string, unknown>;
-type Params = { accountId: string; contactId: string };
-
-/** `/__fake/*` routes; each calls the control method of the same name. */
-export function registerControlRoutes(app: FastifyInstance, c: Control): void {
-  const body = (raw: unknown): Body => (raw && typeof raw === 'object' ? (raw as Body) : {});
-  app.post('/__fake/reset', async (r) => {
-    c.reset(body(r.body).seed as SeedInput | undefined);
-    return c.summary();
-  });
-  app.post('/__fake/seed', async (r) => {
-    c.seed((body(r.body).seed ?? 'demo') as SeedInput);
-    return c.summary();
-  });
-  app.get('/__fake/store', async () => c.summary());
-  app.get<{ Params: Params }>('/__fake/store/:accountId/contacts/:contactId', async (r) => {
-    const contact = c.contact(r.params.accountId, r.params.contactId);
-    if (!contact) throw new CcHttpError(404, { error: 'not found' });
-    return contact;
-  });
-  app.get<{ Params: { accountId: string }; Querystring: { email?: string } }>(
-    '/__fake/store/:accountId/contacts',
-    async (r) => c.contactByEmail(r.params.accountId, r.query.email ?? '') ?? null,
-  );
-  app.post('/__fake/accounts', async (r) => {
-    c.addAccount(body(r.body) as { accountId: string });
-    return c.summary();
-  });
-  app.post('/__fake/oauth/approve-as', async (r) => {
-    c.approveAs(String(body(r.body).accountId));
-    return { approveAccountId: c.summary().approveAccountId };
-  });
-  app.post('/__fake/oauth/apps', async (r) => {
-    c.registerApp(body(r.body) as Parameters<Control['registerApp']>[0]);
-    return c.summary().apps;
-  });
-  app.post('/__fake/tokens', async (r) =>
-    c.mintToken(body(r.body) as Parameters<Control['mintToken']>[0]),
-  );
-  app.post<{ Params: { grantId: string } }>('/__fake/grants/:grantId/revoke', async (r) => {
-    c.revokeGrant(r.params.grantId);
-    return { revoked: r.params.grantId };
-  });
-  app.put('/__fake/config', async (r) => {
-    const b = body(r.body);
-    if (typeof b.activityDelayMs === 'number') c.setActivityDelay(b.activityDelayMs);
-    return {
-      behaviour: c.setBehaviour(body(b.behaviour) as Partial<Behaviour>),
-      rateLimits: c.setRateLimits(body(b.rateLimits) as Partial<RateLimitOptions>),
-    };
-  });
-  app.post('/__fake/activities/run', async () => {
-    c.runActivities();
-    return { ok: true };
-  });
-  app.get('/__fake/requests', async () => c.requests());
-  app.delete('/__fake/requests', async () => {
-    c.clearRequests();
-    return { ok: true };
-  });
-  app.post('/__fake/faults', async (r) => {
-    c.addFault(body(r.body) as FaultInput);
-    return { ok: true };
-  });
-  app.delete('/__fake/faults', async () => {
-    c.clearFaults();
-    return { ok: true };
-  });
-  app.get('/__fake/clock', async () => c.clock());
-  app.post('/__fake/clock', async (r) =>
-    c.setClock(body(r.body) as Parameters<Control['setClock']>[0]),
-  );
-  app.get('/__fake/permission-attempts', async () => c.permissionAttempts());
-  app.get<{ Querystring: { clientId?: string } }>('/__fake/rate-limits/usage', async (r) => ({
-    clientId: r.query.clientId,
-    usedToday: c.usedToday(r.query.clientId ?? ''),
-  }));
-  app.post<{ Params: Params }>(
-    '/__fake/accounts/:accountId/contacts/:contactId/unsubscribe',
-    async (r) =>
-      c.unsubscribe(
-        r.params.accountId,
-        r.params.contactId,
-        body(r.body) as { at?: number; reason?: string },
-      ),
-  );
-  app.post<{ Params: Params }>(
-    '/__fake/accounts/:accountId/contacts/:contactId/ui-edit',
-    async (r) => c.editInUi(r.params.accountId, r.params.contactId, body(r.body) as UiEdit),
-  );
-  app.post<{ Params: Params }>(
-    '/__fake/accounts/:accountId/contacts/:contactId/permission',
-    async (r) =>
-      c.setPermission(
-        r.params.accountId,
-        r.params.contactId,
-        body(r.body).permission as Permission,
-      ),
-  );
-  app.post<{ Params: Params }>(
-    '/__fake/accounts/:accountId/contacts/:contactId/confirm-resubscribe',
-    async (r) => c.confirmResubscribe(r.params.accountId, r.params.contactId),
-  );
-  app.post<{ Params: { accountId: string } }>('/__fake/accounts/:accountId/campaigns', async (r) =>
-    c.sendCampaign(r.params.accountId, body(r.body) as { name: string }),
-  );
-  app.post<{ Params: { accountId: string } }>(
-    '/__fake/accounts/:accountId/engagement',
-    async (r) => ({
-      recorded: c.recordEngagement(
-        r.params.accountId,
-        body(r.body) as Omit<EngagementInput, 'at' | 'kind'> & {
-          kind: Exclude<TrackingKind, 'sends'>;
-        },
-      ),
-    }),
-  );
-  app.post<{ Params: { accountId: string } }>(
-    '/__fake/accounts/:accountId/load-contacts',
-    async (r) => {
-      c.loadContacts(r.params.accountId, Number(body(r.body).count ?? 0));
-      return c.summary();
-    },
-  );
 }
