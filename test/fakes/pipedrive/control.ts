@@ -4,7 +4,7 @@
  * faulted or logged.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { PIPEDRIVE_API } from '../../../server/pipedrive/provider.ts';
+import { PIPEDRIVE_API, PIPEDRIVE_APP_SCOPES } from '../../../server/pipedrive/provider.ts';
 import type { FaultInput, FaultRegistry } from '../shared/faults.ts';
 import type { LoggedRequest, RequestLog } from '../shared/request-log.ts';
 import { ApiError, type FakeContext } from './api.ts';
@@ -128,7 +128,12 @@ export function createControl(deps: ControlDeps): PipedriveControl {
       const app = clientId === null ? undefined : fx.store.apps.get(clientId);
       if (clientId !== null && !app)
         throw new ApiError(404, `OAuth app ${clientId} not registered`);
-      return oauth.install(clientId, c.company.id, userId, input.scopes ?? app?.scopes ?? []);
+      return oauth.install(
+        clientId,
+        c.company.id,
+        userId,
+        input.scopes ?? app?.scopes ?? [...PIPEDRIVE_APP_SCOPES],
+      );
     },
     expireToken(token) {
       const t = fx.store.accessTokens.get(token);

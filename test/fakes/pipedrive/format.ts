@@ -19,7 +19,7 @@ import type { CompanyStore } from './store.ts';
 
 /** v2 times: RFC 3339 without milliseconds, as in the spec examples (reference 2.6). */
 export function isoTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
 }
 
 /** v1 times: `YYYY-MM-DD HH:MM:SS` in UTC (reference 2.6). */

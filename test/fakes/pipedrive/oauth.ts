@@ -75,8 +75,8 @@ export class OAuthServer {
     if (clientId === null)
       return this.tokenResponse(this.issueAccess(null, companyId, userId, withBase), '');
     const key = installKey(clientId, companyId, userId);
-    const old = this.fx.store.installs.get(key);
-    if (old) this.dropAccessTokens(old);
+    // A re-install replaces the refresh token; earlier access tokens simply run out (the fake
+    // does not guess whether Pipedrive revokes them early).
     const install: Install = {
       clientId,
       companyId,

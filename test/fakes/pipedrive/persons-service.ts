@@ -159,9 +159,9 @@ function commitChange(
   c.touchPerson(p, oldEmails);
   const after = render(fx, c, p);
   const previous: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(before)) {
+  for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
     if (k === 'update_time') continue;
-    if (JSON.stringify(v) !== JSON.stringify(after[k])) previous[k] = v;
+    if (JSON.stringify(before[k]) !== JSON.stringify(after[k])) previous[k] = before[k] ?? null;
   }
   if (Object.keys(previous).length > 0 || meta.mergedFromId !== undefined) {
     fx.webhooks.emit(c, {

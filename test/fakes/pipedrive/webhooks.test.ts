@@ -102,7 +102,6 @@ describe('webhook delivery', () => {
     await subscribe();
     receiver.delayMs = 400;
     s.fake.webhooks.timeScale = 1000; // keep the retries out of the way
-    const t0 = Date.now();
     await s.call('POST', '/api/v2/persons', { name: 'Slow Receiver' });
     await new Promise((done) => setTimeout(done, 350));
     const first = s.fake.control.webhooks.deliveries()[0];
@@ -117,7 +116,7 @@ describe('webhook delivery', () => {
 
   it('bans a webhook for 30 minutes after 10 failed first attempts and loses events meanwhile', async () => {
     const hookId = await subscribe('create');
-    receiver.respond = (r) => (r.body.meta.attempt === 1 ? 500 : 200);
+    receiver.respond = (r) => (Number(r.body.meta.attempt) === 1 ? 500 : 200);
     for (let i = 0; i < 10; i++) await s.call('POST', '/api/v2/persons', { name: `Ban ${i}` });
     await s.fake.control.webhooks.idle();
     const hook = s.fake.control.company(s.companyId).webhooks.get(hookId);
@@ -200,7 +199,7 @@ describe('webhook delivery', () => {
   it('a person entering a filter sends only its own change event; membership is read by polling', async () => {
     await subscribe();
     const filters = await s.call('GET', '/v1/filters?type=people');
-    const onOrg = list(filters.body.data).find((f) => f.name === 'Email on example.org');
+    const onOrg = list(filters.body.data).find((f) => String(f.name) === 'Email on example.org');
     const created = s.fake.control.ui.createPerson(s.companyId, {
       name: 'Filter Joiner',
       emails: [{ value: 'joiner@example.com' }],
