@@ -196,7 +196,17 @@ describe('PUT /contacts/{id}', () => {
     ).toBe(true);
     h.fake.control.setBehaviour({ unsubscribedPut: 'reject' });
     try {
-      expect((await h.call('PUT', `/v3/contacts/${id}`, { body })).status).toBe(400);
+      const renamed = {
+        ...body,
+        email_address: { ...body.email_address, address: 'renamed@example.com' },
+      };
+      expect((await h.call('PUT', `/v3/contacts/${id}`, { body: renamed })).status).toBe(400);
+      expect(stored(id)?.email?.address).toBe('optout@example.com');
+      expect(
+        h.fake.control
+          .permissionAttempts()
+          .some((a) => a.contactId === id && a.outcome === 'rejected'),
+      ).toBe(true);
     } finally {
       h.fake.control.setBehaviour({ unsubscribedPut: 'ignore' });
     }

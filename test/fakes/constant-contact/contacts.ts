@@ -167,19 +167,32 @@ export function putContact(
     const owner = account.findByEmail(input.email.address);
     if (owner && owner.contact_id !== contact.contact_id) throw contactConflict(owner.contact_id);
   }
-  const lists = input.list_memberships;
-  if (lists && behaviour.putArrays === 'merge')
-    checkMax(
-      union(contact.list_memberships, lists).length,
-      L.listMembershipsMax,
-      'list_memberships',
-    );
+  // Everything that can fail is checked before anything changes: a 400 leaves the contact as it was.
+  const subResources = subResourceUpdate(store, contact, input, now, behaviour.putArrays);
+  const requested = input.email?.permission;
+  if (
+    contact.email?.permission === 'unsubscribed' &&
+    requested !== undefined &&
+    requested !== 'unsubscribed' &&
+    behaviour.unsubscribedPut === 'reject'
+  ) {
+    store.permissionAttempts.push({
+      at: now,
+      accountId: account.accountId,
+      contactId: contact.contact_id,
+      requested,
+      outcome: 'rejected',
+    });
+    throw validationError([
+      'email_address.permission_to_send cannot change an unsubscribed contact; use the resubscribe endpoint.',
+    ]);
+  }
 
   const source = input.update_source ?? 'Account';
   applyEmail(store, account, contact, input, source, now);
   // §4.5: every top-level property left out is overwritten with null.
   for (const key of SCALAR_FIELDS) setScalar(contact, key, input[key]);
-  applySubResources(store, contact, input, now, behaviour.putArrays);
+  Object.assign(contact, subResources);
   contact.update_source = source;
   contact.updatedAt = now;
   // §4.5: a PUT revives a deleted contact.
@@ -222,21 +235,17 @@ function applyEmail(
     return;
   }
   if (email.permission === 'unsubscribed') {
-    // §4.7 (UNCONFIRMED): the default keeps the opt-out and logs the attempt.
+    // §4.7 (UNCONFIRMED): the default keeps the opt-out and logs the attempt ('reject' was
+    // handled before any change, in putContact).
     const mode = store.behaviour.unsubscribedPut;
     store.permissionAttempts.push({
       at: now,
       accountId: account.accountId,
       contactId: contact.contact_id,
       requested: permission,
-      outcome: mode === 'ignore' ? 'ignored' : mode === 'reject' ? 'rejected' : 'allowed',
+      outcome: mode === 'allow' ? 'allowed' : 'ignored',
     });
-    if (mode === 'reject') {
-      throw validationError([
-        'email_address.permission_to_send cannot change an unsubscribed contact; use the resubscribe endpoint.',
-      ]);
-    }
-    if (mode === 'ignore') return;
+    if (mode !== 'allow') return;
   }
   // §4.7 (Fake): temp_hold only leaves through an explicit unsubscribe.
   if (email.permission === 'temp_hold') return;
@@ -251,37 +260,44 @@ function applyEmail(
   }
 }
 
-function applySubResources(
+/** The sub-resource arrays a PUT sets (§4.5): sent arrays replace (or merge), absent ones stay. */
+function subResourceUpdate(
   store: CcStore,
   contact: ContactRecord,
   input: ContactInput,
   now: number,
   mode: 'replace' | 'merge',
-): void {
+): Partial<ContactRecord> {
   const merge = mode === 'merge';
+  const out: Partial<ContactRecord> = {};
   if (input.custom_fields) {
-    contact.custom_fields = merge
-      ? mergeCustomFields(contact.custom_fields, input.custom_fields)
-      : mergeCustomFields(undefined, input.custom_fields);
-    checkMax(contact.custom_fields.length, L.customFieldValuesMax, 'custom_fields');
+    out.custom_fields = mergeCustomFields(
+      merge ? contact.custom_fields : undefined,
+      input.custom_fields,
+    );
+    checkMax(out.custom_fields.length, L.customFieldValuesMax, 'custom_fields');
   }
   if (input.phone_numbers) {
     const fresh = phoneRecords(store, input.phone_numbers, now);
-    contact.phone_numbers = merge ? [...(contact.phone_numbers ?? []), ...fresh] : fresh;
-    checkMax(contact.phone_numbers.length, L.phonesMax, 'phone_numbers');
+    out.phone_numbers = merge ? [...(contact.phone_numbers ?? []), ...fresh] : fresh;
+    checkMax(out.phone_numbers.length, L.phonesMax, 'phone_numbers');
   }
   if (input.street_addresses) {
     const fresh = addressRecords(store, input.street_addresses, now);
-    contact.street_addresses = merge ? [...(contact.street_addresses ?? []), ...fresh] : fresh;
-    checkMax(contact.street_addresses.length, L.addressesMax, 'street_addresses');
+    out.street_addresses = merge ? [...(contact.street_addresses ?? []), ...fresh] : fresh;
+    checkMax(out.street_addresses.length, L.addressesMax, 'street_addresses');
   }
   if (input.list_memberships) {
-    contact.list_memberships = merge
-      ? union(contact.list_memberships, input.list_memberships)
+    // A deleted contact has no memberships left to merge with (§5).
+    const current = contact.deletedAt === undefined ? contact.list_memberships : [];
+    out.list_memberships = merge
+      ? union(current, input.list_memberships)
       : [...input.list_memberships];
+    checkMax(out.list_memberships.length, L.listMembershipsMax, 'list_memberships');
   }
   if (input.taggings) {
-    contact.taggings = merge ? union(contact.taggings, input.taggings) : [...input.taggings];
+    out.taggings = merge ? union(contact.taggings, input.taggings) : [...input.taggings];
+    checkMax(out.taggings.length, L.taggingsMax, 'taggings');
   }
   if (input.notes) {
     const fresh = input.notes.map((content) => ({
@@ -289,8 +305,10 @@ function applySubResources(
       content,
       createdAt: now,
     }));
-    contact.notes = merge ? [...(contact.notes ?? []), ...fresh] : fresh;
+    out.notes = merge ? [...(contact.notes ?? []), ...fresh] : fresh;
+    checkMax(out.notes.length, L.notesMax, 'notes');
   }
+  return out;
 }
 
 /** `POST /contacts/sign_up_form` (§4.6): upsert by email; lists and custom fields only grow. */

@@ -159,8 +159,25 @@ describe('switches for UNCONFIRMED points', () => {
         list_memberships: [l2],
       },
     });
-    h.fake.control.setBehaviour({ putArrays: 'replace' });
     expect(h.fake.control.contact(ACCOUNT, id)?.list_memberships).toEqual([l1, l2]);
+    // Merging past 3 phones is a 400 that leaves the contact untouched.
+    const phones = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ phone_number: `+1 555 01${i}`, kind: 'home' }));
+    const put = (body: Record<string, unknown>) =>
+      h.call('PUT', `/v3/contacts/${id}`, {
+        body: {
+          email_address: { address: 'merge@example.com' },
+          update_source: 'Account',
+          first_name: 'Kept',
+          ...body,
+        },
+      });
+    await put({ phone_numbers: phones(2) });
+    const res = await put({ first_name: 'Changed', phone_numbers: phones(2) });
+    h.fake.control.setBehaviour({ putArrays: 'replace' });
+    expect(res.status).toBe(400);
+    expect(h.fake.control.contact(ACCOUNT, id)?.first_name).toBe('Kept');
+    expect(h.fake.control.contact(ACCOUNT, id)?.phone_numbers?.length).toBe(2);
   });
 
   it('treats emails case-insensitively by default and case-sensitively when switched', async () => {
