@@ -10,12 +10,8 @@ import { FaultRegistry } from '../shared/faults.ts';
 import { createRng } from '../shared/prng.ts';
 import { RequestLog } from '../shared/request-log.ts';
 import { callerOf, errorBody, type FakeContext, installEnvelope } from './api.ts';
-import {
-  createControl,
-  type PipedriveControl,
-  registerControlRoutes,
-  type SeedInput,
-} from './control.ts';
+import { createControl, type PipedriveControl, type SeedInput } from './control.ts';
+import { registerControlRoutes } from './control-routes.ts';
 import { OAuthServer } from './oauth.ts';
 import {
   type Behaviour,
@@ -32,6 +28,7 @@ import {
   registerActivityRoutes,
 } from './routes/activities.ts';
 import { registerFieldRoutes } from './routes/fields.ts';
+import { registerNoteRoutes } from './routes/notes.ts';
 import { registerPersonRoutes } from './routes/persons.ts';
 import { Store } from './store.ts';
 import { WebhookDispatcher } from './webhooks.ts';
@@ -124,6 +121,7 @@ export function createPipedriveFake(options: PipedriveFakeOptions = {}): Pipedri
     registerPersonRoutes(api, fx);
     registerFieldRoutes(api, fx);
     registerActivityRoutes(api, fx, () => options.keyString ?? defaultKeyString);
+    registerNoteRoutes(api, fx);
     registerControlRoutes(api, fx, control);
   });
 
