@@ -145,6 +145,10 @@ export const ccAccountLimits = {
   listNameMaxLength: 255,
   listPageSizeMax: 1_000,
   listPageSizeDefault: 50,
+  /** §7: tags (optional, e.g. for Pipedrive labels); names 1–255 characters, unique. */
+  tagNameMaxLength: 255,
+  tagPageSizeMax: 500,
+  tagPageSizeDefault: 50,
 } as const;
 
 /** §8: bulk activities. */
@@ -156,6 +160,7 @@ export const ccBulkLimits = {
   importListIdsMax: 50,
   contactIdsMax: 500,
   listIdsMax: 50,
+  tagIdsMax: 50,
   maxQueuedActivities: 1_000,
   activityRetentionDays: 10,
   activitiesPageSizeMax: 500,

@@ -4,7 +4,11 @@
  * delay is an option: 0 runs an activity right after its 201 is built, so tests never wait.
  * An account with more than 1,000 queued activities gets 429.
  */
-import { ccBulkLimits as B, ccErrors } from '../../../server/constant-contact/provider.ts';
+import {
+  ccBulkLimits as B,
+  ccErrors,
+  ccContactLimits as L,
+} from '../../../server/constant-contact/provider.ts';
 import type { FakeClock } from '../shared/clock.ts';
 import { addToLists, softDelete } from './contacts.ts';
 import { CcHttpError } from './errors.ts';
@@ -22,6 +26,7 @@ import { iso } from './store.ts';
 export interface ContactSource {
   contactIds?: string[];
   listIds?: string[];
+  tagIds?: string[];
   allActive?: boolean;
   exclude?: string[];
 }
@@ -37,6 +42,11 @@ export interface DeletePayload {
 
 export interface ListDeletePayload {
   listId: string;
+}
+
+export interface TaggingPayload {
+  source: ContactSource;
+  tagIds: string[];
 }
 
 const RETENTION_MS = B.activityRetentionDays * 86_400_000;
@@ -148,6 +158,13 @@ export class ActivityRunner {
         case 'list_delete':
           this.runListDelete(account, activity, now);
           break;
+        case 'contacts_taggings_add':
+        case 'contacts_taggings_remove':
+          this.runTagging(account, activity, now);
+          break;
+        case 'contacts_tags_delete':
+          this.runTagsDelete(account, activity);
+          break;
       }
       activity.state = 'completed';
     } catch (error) {
@@ -202,6 +219,39 @@ export class ActivityRunner {
     activity.counts.items_total_count = contacts.length;
     for (const c of contacts) softDelete(this.store, c, now);
     activity.counts.items_completed_count = contacts.length;
+  }
+
+  private runTagging(account: AccountStore, activity: ActivityRecord, now: number): void {
+    const payload = activity.payload as TaggingPayload;
+    const contacts = this.resolve(account, payload.source);
+    activity.counts.items_total_count = contacts.length;
+    let done = 0;
+    for (const c of contacts) {
+      const current = c.taggings ?? [];
+      const next =
+        activity.type === 'contacts_taggings_add'
+          ? [...new Set([...current, ...payload.tagIds])]
+          : current.filter((t) => !payload.tagIds.includes(t));
+      if (next.length > L.taggingsMax) {
+        activity.errors.push(`Contact ${c.contact_id} would exceed ${L.taggingsMax} tags.`);
+        continue;
+      }
+      if (next.length !== current.length) c.updatedAt = now;
+      c.taggings = next;
+      done++;
+    }
+    activity.counts.items_completed_count = done;
+  }
+
+  private runTagsDelete(account: AccountStore, activity: ActivityRecord): void {
+    const { tagIds } = activity.payload as TaggingPayload;
+    for (const id of tagIds) account.tags.delete(id);
+    for (const c of account.order) {
+      if (c.taggings?.some((t) => tagIds.includes(t)))
+        c.taggings = c.taggings.filter((t) => !tagIds.includes(t));
+    }
+    activity.counts.items_total_count = tagIds.length;
+    activity.counts.items_completed_count = tagIds.length;
   }
 
   private runListDelete(account: AccountStore, activity: ActivityRecord, now: number): void {

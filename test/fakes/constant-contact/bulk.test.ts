@@ -302,3 +302,33 @@ describe('lists and custom fields', () => {
     expect(arr(page.custom_fields).length).toBe(100);
   });
 });
+
+describe('tags', () => {
+  it('creates unique tags, tags contacts in bulk, validates taggings, and deletes tags from contacts', async () => {
+    const tag = obj((await h.call('POST', '/v3/contact_tags', { body: { name: 'VIP' } })).body);
+    expect((await h.call('POST', '/v3/contact_tags', { body: { name: 'VIP' } })).status).toBe(409);
+    const made = await h.call('POST', '/v3/contacts', {
+      body: { email_address: { address: 'tagged@example.com' }, create_source: 'Account' },
+    });
+    const id = String(obj(made.body).contact_id);
+    const bad = await h.call('PUT', `/v3/contacts/${id}`, {
+      body: {
+        email_address: { address: 'tagged@example.com' },
+        update_source: 'Account',
+        taggings: ['00000000-0000-4000-8000-000000000000'],
+      },
+    });
+    expect(bad.status).toBe(400);
+    await h.call('POST', '/v3/activities/contacts_taggings_add', {
+      body: { source: { contact_ids: [id] }, tag_ids: [tag.tag_id] },
+    });
+    expect(h.fake.control.contact(ACCOUNT, id)?.taggings).toEqual([tag.tag_id]);
+    const counted = obj(
+      (await h.call('GET', `/v3/contact_tags/${tag.tag_id}?include_count=true`)).body,
+    );
+    expect(counted.contacts_count).toBe(1);
+    expect((await h.call('DELETE', `/v3/contact_tags/${tag.tag_id}`)).status).toBe(202);
+    expect(h.fake.control.contact(ACCOUNT, id)?.taggings).toEqual([]);
+    expect((await h.call('GET', `/v3/contact_tags/${tag.tag_id}`)).status).toBe(404);
+  });
+});

@@ -179,6 +179,26 @@ describe('route sweep on demo data', () => {
     await call('GET', `/v3/activities/${imp.activity_id}`);
     await call('GET', `/v3/activities/${missing}`);
 
+    const tag = obj(
+      (await call('POST', '/v3/contact_tags', { name: 'Sweep tag', tag_source: 'Pipedrive' })).body,
+    );
+    await call('POST', '/v3/contact_tags', { name: 'Sweep tag' });
+    await call('GET', '/v3/contact_tags?include_count=true');
+    await call('GET', `/v3/contact_tags/${tag.tag_id}?include_count=true`);
+    await call('GET', `/v3/contact_tags/${missing}`);
+    await call('PUT', `/v3/contact_tags/${tag.tag_id}`, { name: 'Sweep tag 2' });
+    await call('POST', '/v3/activities/contacts_taggings_add', {
+      source: { contact_ids: [contact] },
+      tag_ids: [tag.tag_id],
+    });
+    await call('POST', '/v3/activities/contacts_taggings_remove', {
+      source: { tag_ids: [tag.tag_id] },
+      tag_ids: [tag.tag_id],
+    });
+    await call('POST', '/v3/activities/contacts_tags_delete', { tag_ids: [tag.tag_id] });
+    const tag2 = obj((await call('POST', '/v3/contact_tags', { name: 'Sweep tag 3' })).body);
+    await call('DELETE', `/v3/contact_tags/${tag2.tag_id}`);
+
     await call('GET', '/v3/emails?limit=1');
     await call('GET', `/v3/emails/${campaign?.campaign_id}`);
     await call('GET', `/v3/emails/${missing}`);

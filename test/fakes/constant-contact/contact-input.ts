@@ -258,6 +258,17 @@ export class Checker {
     return out;
   }
 
+  tagIds(items: unknown[] | undefined, account: AccountStore, label: string): string[] | undefined {
+    if (!items) return undefined;
+    const out: string[] = [];
+    for (const id of items) {
+      if (typeof id !== 'string' || !account.tags.has(id))
+        this.fail(`${label} ${String(id)} does not exist.`);
+      else if (!out.includes(id)) out.push(id);
+    }
+    return out;
+  }
+
   strings(items: unknown[] | undefined, label: string, max: number): string[] | undefined {
     if (!items) return undefined;
     const out: string[] = [];
@@ -325,7 +336,7 @@ export function parseContactBody(
     account,
     'list_memberships',
   );
-  out.taggings = check.strings(check.array('taggings', L.taggingsMax), 'taggings', 36);
+  out.taggings = check.tagIds(check.array('taggings', L.taggingsMax), account, 'taggings');
   const notes = check.array('notes', L.notesMax);
   if (notes) {
     out.notes = [];

@@ -22,6 +22,7 @@ import { registerBulkRoutes } from './routes/bulk.ts';
 import { registerContactRoutes } from './routes/contacts.ts';
 import { registerListRoutes } from './routes/lists.ts';
 import { registerReportingRoutes } from './routes/reporting.ts';
+import { registerTagRoutes } from './routes/tags.ts';
 import { type Behaviour, CcStore, type OAuthApp } from './store.ts';
 
 export interface RegisteredApp {
@@ -179,6 +180,7 @@ export function createConstantContactFake(
       registerContactRoutes(api, ctx);
       registerListRoutes(api, ctx, runner);
       registerBulkRoutes(api, ctx, runner);
+      registerTagRoutes(api, ctx, runner);
       registerReportingRoutes(api, ctx);
     },
     { prefix: ccApi.basePath },

@@ -97,6 +97,14 @@ export interface ListRecord {
   deletedAt?: number;
 }
 
+export interface TagRecord {
+  tag_id: string;
+  name: string;
+  tag_source?: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
 export interface CustomFieldChoice {
   choice_id: number;
   choice_label: string;
@@ -118,7 +126,10 @@ export type ActivityType =
   | 'add_list_memberships'
   | 'remove_list_memberships'
   | 'contact_delete'
-  | 'list_delete';
+  | 'list_delete'
+  | 'contacts_taggings_add'
+  | 'contacts_taggings_remove'
+  | 'contacts_tags_delete';
 
 export type ActivityState = 'initialized' | 'processing' | 'completed' | 'failed';
 
@@ -179,6 +190,7 @@ export class AccountStore {
   readonly byEmail = new Map<string, string>();
   readonly lists = new Map<string, ListRecord>();
   readonly customFields = new Map<string, CustomFieldRecord>();
+  readonly tags = new Map<string, TagRecord>();
   readonly activities = new Map<string, ActivityRecord>();
   readonly campaigns = new Map<string, CampaignRecord>();
   readonly campaignActivities = new Map<string, CampaignActivityRecord>();

@@ -26,10 +26,12 @@ function contactSource(check: Checker, account: AccountStore, from: Body): Conta
   const source: ContactSource = {};
   const ids = check.array('contact_ids', B.contactIdsMax, from);
   const lists = check.array('list_ids', B.listIdsMax, from);
+  const tags = check.array('tag_ids', B.tagIdsMax, from);
   if (ids) source.contactIds = check.strings(ids, 'contact_ids', 36);
   else if (lists) source.listIds = check.listIds(lists, account, 'source.list_ids');
+  else if (tags) source.tagIds = check.tagIds(tags, account, 'source.tag_ids');
   else if (from.all_active_contacts === true) source.allActive = true;
-  else check.fail('source must name contact_ids, list_ids or all_active_contacts.');
+  else check.fail('source must name contact_ids, list_ids, tag_ids or all_active_contacts.');
   return source;
 }
 
@@ -69,6 +71,38 @@ export function registerBulkRoutes(
       return reply.code(201).send(runner.enqueue(account, type, { source, listIds }, total));
     });
   }
+
+  for (const type of ['contacts_taggings_add', 'contacts_taggings_remove'] as const) {
+    app.post(`/activities/${type}`, async (request, reply) => {
+      const account = accountOf(ctx, request);
+      const check = new Checker(asBody(request.body));
+      const sourceBody = check.object(check.body.source, 'source');
+      const source = sourceBody ? contactSource(check, account, sourceBody) : {};
+      const tagIds = check.tagIds(check.array('tag_ids', B.tagIdsMax), account, 'tag_ids') ?? [];
+      if (tagIds.length === 0) check.fail('tag_ids must contain at least one tag id.');
+      const exclude = check.body.exclude as { contact_ids?: unknown } | undefined;
+      if (exclude && Array.isArray(exclude.contact_ids))
+        source.exclude = exclude.contact_ids.map(String);
+      check.throwIfAny();
+      const total = source.contactIds?.length ?? 0;
+      return reply.code(201).send(runner.enqueue(account, type, { source, tagIds }, total));
+    });
+  }
+
+  app.post('/activities/contacts_tags_delete', async (request, reply) => {
+    const account = accountOf(ctx, request);
+    const check = new Checker(asBody(request.body));
+    const tagIds = check.tagIds(check.array('tag_ids', B.tagIdsMax), account, 'tag_ids') ?? [];
+    if (tagIds.length === 0) check.fail('tag_ids must contain at least one tag id.');
+    check.throwIfAny();
+    const body = runner.enqueue(
+      account,
+      'contacts_tags_delete',
+      { source: {}, tagIds },
+      tagIds.length,
+    );
+    return reply.code(201).send(body);
+  });
 
   app.post('/activities/contact_delete', async (request, reply) => {
     const account = accountOf(ctx, request);
