@@ -34,6 +34,14 @@ async function check(
 }
 
 describe('conformance with the vendor OpenAPI schemas', () => {
+  it('the validator itself rejects wrong shapes', () => {
+    const person = { success: true, data: { id: '1', name: 'X', emails: [{ value: 1 }] } };
+    expect(spec.validate('v2', 'GET', '/persons/{id}', 200, person).length).toBeGreaterThan(0);
+    expect(spec.validate('v2', 'GET', '/persons/{id}', 418, {})).toEqual([
+      'spec declares no 418 response for v2 GET /persons/{id}',
+    ]);
+  });
+
   it('users', async () => {
     const me = await check('v1', 'GET', '/users/me', '/users/me');
     expect(me.body.data.company_id).toBe(s.companyId);
@@ -57,7 +65,7 @@ describe('conformance with the vendor OpenAPI schemas', () => {
     const created = await check('v2', 'POST', '/persons', '/persons', {
       name: 'Conformance Person',
       emails: [{ value: 'conf@example.com', primary: true, label: 'work' }],
-      custom_fields: { [keys.interests]: list(page.body.data).length ? undefined : undefined },
+      custom_fields: { [keys.source]: 'Conformance' },
     });
     const id = Number(created.body.data.id);
     await check('v2', 'PATCH', '/persons/{id}', `/persons/${id}`, {
@@ -150,6 +158,8 @@ describe('conformance with the vendor OpenAPI schemas', () => {
     await check('v2', 'GET', '/activities/{id}', `/activities/${id}`);
     await check('v2', 'PATCH', '/activities/{id}', `/activities/${id}`, { note: 'clicked twice' });
     await check('v2', 'GET', '/activities', '/activities?person_id=1');
+    await check('v2', 'DELETE', '/activities/{id}', `/activities/${id}`);
+    expect((await s.call('GET', `/api/v2/activities/${id}`)).status).toBe(404);
     await check('v1', 'POST', '/notes', '/notes', {
       content: '<p>Unsubscribed in CC</p>',
       person_id: 1,

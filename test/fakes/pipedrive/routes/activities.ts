@@ -132,6 +132,13 @@ export function registerActivityRoutes(
     const a = liveActivity(caller.company, intParam((req.params as Query).id, 'id'));
     return ok(activityV2(writeActivity(fx, caller, a, bodyObject(req))));
   });
+  route(app, fx, 'v2', 'DELETE', '/activities/{id}', (req, caller) => {
+    // Reference 8.1: soft delete, kept 30 days.
+    const a = liveActivity(caller.company, intParam((req.params as Query).id, 'id'));
+    a.is_deleted = true;
+    a.update_time = fx.clock.now();
+    return ok({ id: a.id });
+  });
   route(app, fx, 'v2', 'GET', '/activities/{id}', (req, caller) =>
     ok(activityV2(liveActivity(caller.company, intParam((req.params as Query).id, 'id')))),
   );
