@@ -161,6 +161,9 @@ export const ccBulkLimits = {
   contactIdsMax: 500,
   listIdsMax: 50,
   tagIdsMax: 50,
+  /** SPEC def `ListIdList100`. */
+  listDeleteIdsMax: 100,
+  customFieldIdsMax: 100,
   maxQueuedActivities: 1_000,
   activityRetentionDays: 10,
   activitiesPageSizeMax: 500,

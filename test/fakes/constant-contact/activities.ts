@@ -41,7 +41,11 @@ export interface DeletePayload {
 }
 
 export interface ListDeletePayload {
-  listId: string;
+  listIds: string[];
+}
+
+export interface CustomFieldsDeletePayload {
+  customFieldIds: string[];
 }
 
 export interface TaggingPayload {
@@ -106,7 +110,12 @@ export class ActivityRunner {
   }
 
   enqueueListDelete(account: AccountStore, listId: string): JsonObject {
-    return this.enqueue(account, 'list_delete', { listId } satisfies ListDeletePayload, 1);
+    return this.enqueue(
+      account,
+      'list_delete',
+      { listIds: [listId] } satisfies ListDeletePayload,
+      1,
+    );
   }
 
   /** Moves activities along by the fake clock; `force` completes all of them now. */
@@ -164,6 +173,9 @@ export class ActivityRunner {
           break;
         case 'contacts_tags_delete':
           this.runTagsDelete(account, activity);
+          break;
+        case 'custom_fields_delete':
+          this.runCustomFieldsDelete(account, activity);
           break;
       }
       activity.state = 'completed';
@@ -255,19 +267,39 @@ export class ActivityRunner {
   }
 
   private runListDelete(account: AccountStore, activity: ActivityRecord, now: number): void {
-    const { listId } = activity.payload as ListDeletePayload;
-    const list = account.lists.get(listId);
-    if (list) {
-      list.deletedAt = now;
-      list.updatedAt = now;
-    }
-    for (const c of account.order) {
-      if (c.list_memberships?.includes(listId)) {
-        c.list_memberships = c.list_memberships.filter((l) => l !== listId);
+    const { listIds } = activity.payload as ListDeletePayload;
+    for (const listId of listIds) {
+      const list = account.lists.get(listId);
+      if (list) {
+        list.deletedAt = now;
+        list.updatedAt = now;
       }
     }
-    activity.counts.list_count = 1;
-    activity.counts.items_completed_count = 1;
+    for (const c of account.order) {
+      if (c.list_memberships?.some((l) => listIds.includes(l))) {
+        c.list_memberships = c.list_memberships.filter((l) => !listIds.includes(l));
+      }
+    }
+    activity.counts.list_count = listIds.length;
+    activity.counts.items_total_count = listIds.length;
+    activity.counts.items_completed_count = listIds.length;
+  }
+
+  private runCustomFieldsDelete(account: AccountStore, activity: ActivityRecord): void {
+    const { customFieldIds } = activity.payload as CustomFieldsDeletePayload;
+    deleteCustomFields(account, customFieldIds);
+    activity.counts.items_total_count = customFieldIds.length;
+    activity.counts.items_completed_count = customFieldIds.length;
+  }
+}
+
+/** Removes custom fields and their values from every contact (§6). */
+export function deleteCustomFields(account: AccountStore, ids: readonly string[]): void {
+  for (const id of ids) account.customFields.delete(id);
+  for (const c of account.order) {
+    if (c.custom_fields?.some((v) => ids.includes(v.custom_field_id))) {
+      c.custom_fields = c.custom_fields.filter((v) => !ids.includes(v.custom_field_id));
+    }
   }
 }
 

@@ -221,6 +221,21 @@ describe('route sweep on demo data', () => {
     );
     await call('GET', `/v3/reports/contact_reports/${missing}/activity_details`);
     await call('GET', '/v3/reports/summary_reports/email_campaign_summaries?limit=2');
+    const range = 'start=2026-01-01T00:00:00Z&end=2026-12-31T00:00:00Z';
+    await call('GET', `/v3/reports/contact_reports/${contact}/activity_summary?${range}`);
+    await call('GET', `/v3/reports/contact_reports/${contact}/activity_summary`);
+    await call('GET', `/v3/reports/contact_reports/${contact}/open_and_click_rates?${range}`);
+    const doomed = obj((await call('POST', '/v3/contact_lists', { name: 'Sweep doomed' })).body);
+    await call('POST', '/v3/activities/list_delete', { list_ids: [doomed.list_id] });
+    await call('POST', '/v3/activities/list_delete', { list_ids: [] });
+    const doomedField = obj(
+      (await call('POST', '/v3/contact_custom_fields', { label: 'Sweep doomed', type: 'string' }))
+        .body,
+    );
+    await call('POST', '/v3/activities/custom_fields_delete', {
+      custom_field_ids: [doomedField.custom_field_id],
+    });
+    await call('POST', '/v3/activities/custom_fields_delete', { custom_field_ids: [missing] });
     await h.call('GET', '/v3/contacts', { token: 'not-a-token' });
 
     // Coverage: every registered /v3 route was called at least once.

@@ -84,6 +84,9 @@ export function registerControlRoutes(app: FastifyInstance, c: Control): void {
     c.setClock(body(r.body) as Parameters<Control['setClock']>[0]),
   );
   app.get('/__fake/permission-attempts', async () => c.permissionAttempts());
+  app.get<{ Querystring: { clientId?: string; since?: string } }>('/__fake/api-spend', async (r) =>
+    c.apiSpend(r.query.clientId ?? '', Number(r.query.since ?? 0)),
+  );
   app.get<{ Querystring: { clientId?: string } }>('/__fake/rate-limits/usage', async (r) => ({
     clientId: r.query.clientId,
     usedToday: c.usedToday(r.query.clientId ?? ''),

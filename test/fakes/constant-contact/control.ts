@@ -100,6 +100,16 @@ export interface Control {
     iso: string;
   };
   usedToday(clientId: string): number;
+  /** API spend of one OAuth client from the request log (§10 budget): `/v3` calls only. */
+  apiSpend(clientId: string, since?: number): ApiSpend;
+}
+
+export interface ApiSpend {
+  requests: number;
+  throttled: number;
+  /** Most requests answered in any one-second window of the fake clock. */
+  maxPerSecond: number;
+  byAccount: Record<string, number>;
 }
 
 interface ControlDeps {
@@ -299,5 +309,20 @@ export function createControl(d: ControlDeps): Control {
       return clockView();
     },
     usedToday: (clientId) => d.limiter.usedToday(clientId),
+    apiSpend: (clientId, since = 0) => {
+      const perSecond = new Map<number, number>();
+      const spend: ApiSpend = { requests: 0, throttled: 0, maxPerSecond: 0, byAccount: {} };
+      for (const e of d.log.all()) {
+        if (e.clientId !== clientId || e.at < since || !e.path.startsWith('/v3/')) continue;
+        spend.requests++;
+        if (e.status === 429) spend.throttled++;
+        const second = Math.floor(e.at / 1000);
+        const n = (perSecond.get(second) ?? 0) + 1;
+        perSecond.set(second, n);
+        spend.maxPerSecond = Math.max(spend.maxPerSecond, n);
+        if (e.tenant) spend.byAccount[e.tenant] = (spend.byAccount[e.tenant] ?? 0) + 1;
+      }
+      return spend;
+    },
   };
 }

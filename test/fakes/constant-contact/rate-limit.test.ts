@@ -67,6 +67,12 @@ describe('rate limits per OAuth client', () => {
       ['/v3/contacts', APP.clientId, 'a07e1empty001', 200],
       ['/v3/contact_lists', APP.clientId, 'acct-b', 200],
     ]);
+    expect(h.fake.control.apiSpend(APP.clientId)).toEqual({
+      requests: 2,
+      throttled: 0,
+      maxPerSecond: 2,
+      byAccount: { a07e1empty001: 1, 'acct-b': 1 },
+    });
   });
 
   it('can send Retry-After when switched on', async () => {

@@ -149,6 +149,58 @@ describe('campaign tracking', () => {
   });
 });
 
+describe('per-contact summaries', () => {
+  it('summarises a contact per campaign activity and computes open/click rates in a date range', async () => {
+    const a = idOf(3);
+    const first = h.fake.control.sendCampaign(DEMO_ACCOUNT_ID, {
+      name: 'R1',
+      contactIds: [a],
+      at: T0 + 100_000,
+    });
+    const second = h.fake.control.sendCampaign(DEMO_ACCOUNT_ID, {
+      name: 'R2',
+      contactIds: [a],
+      at: T0 + 200_000,
+    });
+    h.fake.control.recordEngagement(DEMO_ACCOUNT_ID, {
+      campaignActivityId: first.campaignActivityId,
+      kind: 'opens',
+      contactIds: [a],
+      at: T0 + 150_000,
+    });
+    h.fake.control.recordEngagement(DEMO_ACCOUNT_ID, {
+      campaignActivityId: first.campaignActivityId,
+      kind: 'clicks',
+      contactIds: [a],
+      at: T0 + 160_000,
+    });
+    // From T0 + 50 s: earlier tests in this file sent campaigns to everyone at T0 + 10 s.
+    const range = `start=${new Date(T0 + 50_000).toISOString()}&end=${new Date(T0 + 300_000).toISOString()}`;
+    const summary = obj(
+      (await h.call('GET', `/v3/reports/contact_reports/${a}/activity_summary?${range}`)).body,
+    );
+    expect(
+      arr(summary.campaign_activities).map((x) => [
+        x.campaign_activity_id,
+        x.em_sends,
+        x.em_opens,
+        x.em_clicks,
+      ]),
+    ).toEqual([
+      [second.campaignActivityId, 1, 0, 0],
+      [first.campaignActivityId, 1, 1, 1],
+    ]);
+    const rates = obj(
+      (await h.call('GET', `/v3/reports/contact_reports/${a}/open_and_click_rates?${range}`)).body,
+    );
+    expect(rates).toMatchObject({
+      included_activities_count: 2,
+      average_open_rate: 0.5,
+      average_click_rate: 0.5,
+    });
+  });
+});
+
 describe('demo data', () => {
   it('overlaps the Pipedrive demo by email for persons 0..59, has CC-only people, unsubscribed and deleted contacts', () => {
     const account = h.fake.store.account(DEMO_ACCOUNT_ID);

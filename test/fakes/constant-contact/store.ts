@@ -129,7 +129,8 @@ export type ActivityType =
   | 'list_delete'
   | 'contacts_taggings_add'
   | 'contacts_taggings_remove'
-  | 'contacts_tags_delete';
+  | 'contacts_tags_delete'
+  | 'custom_fields_delete';
 
 export type ActivityState = 'initialized' | 'processing' | 'completed' | 'failed';
 

@@ -104,6 +104,33 @@ export function registerBulkRoutes(
     return reply.code(201).send(body);
   });
 
+  app.post('/activities/list_delete', async (request, reply) => {
+    const account = accountOf(ctx, request);
+    const check = new Checker(asBody(request.body));
+    const items = check.array('list_ids', B.listDeleteIdsMax);
+    const listIds = check.listIds(items, account, 'list_ids') ?? [];
+    if (listIds.length === 0) check.fail('list_ids must contain at least one list id.');
+    check.throwIfAny();
+    return reply
+      .code(201)
+      .send(runner.enqueue(account, 'list_delete', { listIds }, listIds.length));
+  });
+
+  app.post('/activities/custom_fields_delete', async (request, reply) => {
+    const account = accountOf(ctx, request);
+    const check = new Checker(asBody(request.body));
+    const ids =
+      check.strings(check.array('custom_field_ids', B.customFieldIdsMax), 'custom_field_ids', 36) ??
+      [];
+    for (const id of ids)
+      if (!account.customFields.has(id)) check.fail(`custom_field_ids ${id} does not exist.`);
+    if (ids.length === 0) check.fail('custom_field_ids must contain at least one id.');
+    check.throwIfAny();
+    return reply
+      .code(201)
+      .send(runner.enqueue(account, 'custom_fields_delete', { customFieldIds: ids }, ids.length));
+  });
+
   app.post('/activities/contact_delete', async (request, reply) => {
     const account = accountOf(ctx, request);
     const check = new Checker(asBody(request.body));

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { ccAccountLimits as A } from '../../../../server/constant-contact/provider.ts';
+import { deleteCustomFields } from '../activities.ts';
 import { asBody, Checker } from '../contact-input.ts';
 import {
   accountOf,
@@ -212,14 +213,7 @@ export function registerListRoutes(
   app.delete<{ Params: { id: string } }>('/contact_custom_fields/:id', async (request, reply) => {
     const account = accountOf(ctx, request);
     const field = findField(account, request.params.id);
-    account.customFields.delete(field.custom_field_id);
-    for (const c of account.order) {
-      if (c.custom_fields?.some((v) => v.custom_field_id === field.custom_field_id)) {
-        c.custom_fields = c.custom_fields.filter(
-          (v) => v.custom_field_id !== field.custom_field_id,
-        );
-      }
-    }
+    deleteCustomFields(account, [field.custom_field_id]);
     return reply.code(204).send();
   });
 }

@@ -3,7 +3,7 @@
  * first, `limit` ≤ 500, paging links, no date filter), per-contact activity details, the
  * campaign summaries, and `/v3/account/summary`. Reporting errors are `StatsError` objects.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ccReporting as R } from '../../../../server/constant-contact/provider.ts';
 import {
   accountOf,
@@ -228,6 +228,73 @@ export function registerReportingRoutes(app: FastifyInstance, ctx: FakeContext):
           return out;
         }),
         _links: links,
+      };
+    },
+  );
+
+  // §9.1: per campaign activity sent to the contact within [start, end].
+  const perActivity = (request: FastifyRequest<{ Params: { id: string } }>) => {
+    const account = accountOf(ctx, request);
+    const contactId = request.params.id;
+    if (!account.contacts.has(contactId)) throw notFound(`Contact ${contactId} not found.`);
+    const query = request.query as Query;
+    const start = dateOf(query, 'start');
+    const end = dateOf(query, 'end');
+    if (start === undefined || end === undefined)
+      throw validationError(['start and end are required.']);
+    const byActivity = new Map<string, { startOn: number; counts: Record<string, number> }>();
+    for (const e of visible(ctx, account.trackingByContact.get(contactId) ?? [])) {
+      let entry = byActivity.get(e.campaignActivityId);
+      if (!entry) {
+        const sent = account.campaigns.get(
+          account.campaignActivities.get(e.campaignActivityId)?.campaignId ?? '',
+        );
+        entry = { startOn: sent?.lastSentAt ?? e.at, counts: {} };
+        byActivity.set(e.campaignActivityId, entry);
+      }
+      entry.counts[e.kind] = (entry.counts[e.kind] ?? 0) + 1;
+    }
+    const inRange = [...byActivity].filter(([, v]) => v.startOn >= start && v.startOn <= end);
+    return { contactId, inRange };
+  };
+
+  app.get<{ Params: { id: string } }>(
+    '/reports/contact_reports/:id/activity_summary',
+    async (request) => {
+      const { contactId, inRange } = perActivity(request);
+      return {
+        contact_id: contactId,
+        campaign_activities: inRange
+          .sort(([, a], [, b]) => b.startOn - a.startOn)
+          .map(([id, v]) => ({
+            campaign_activity_id: id,
+            start_on: iso(v.startOn),
+            em_sends: v.counts.sends ?? 0,
+            em_opens: v.counts.opens ?? 0,
+            em_clicks: v.counts.clicks ?? 0,
+            em_bounces: v.counts.bounces ?? 0,
+            em_forwards: v.counts.forwards ?? 0,
+            em_unsubscribes: v.counts.optouts ?? 0,
+          })),
+        _links: {},
+      };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/reports/contact_reports/:id/open_and_click_rates',
+    async (request) => {
+      const { contactId, inRange } = perActivity(request);
+      const sent = inRange.filter(([, v]) => (v.counts.sends ?? 0) > 0);
+      const rate = (kind: string): number =>
+        sent.length === 0
+          ? 0
+          : sent.filter(([, v]) => (v.counts[kind] ?? 0) > 0).length / sent.length;
+      return {
+        contact_id: contactId,
+        included_activities_count: sent.length,
+        average_open_rate: rate('opens'),
+        average_click_rate: rate('clicks'),
       };
     },
   );
