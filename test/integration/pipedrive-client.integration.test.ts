@@ -140,6 +140,7 @@ describe('Pipedrive client through the official SDK', () => {
     expect(Array.isArray(await pd.filters.list())).toBe(true);
 
     const hook = await pd.webhooks.create({
+      name: 'CC sync',
       subscription_url: 'https://example.com/hooks/pd',
       event_action: 'change',
       event_object: 'person',
