@@ -79,6 +79,32 @@ export class AppError extends Error {
     this.detail = options.detail;
   }
 
+  // API clients (server/api): what a stopped or postponed provider call means for the admin.
+  CC_DAILY_LIMIT_REACHED: {
+    status: 429,
+    message: 'The app has used all the Constant Contact requests it may make today.',
+    fix: 'Nothing to do: syncing resumes by itself after 00:00 UTC, and large jobs continue over the following days.',
+  },
+  PIPEDRIVE_BUDGET_REACHED: {
+    status: 429,
+    message: 'The app has used its share of this company’s Pipedrive API budget for today.',
+    fix: 'Nothing to do: syncing resumes after the daily reset. To let the app spend more, raise PIPEDRIVE_BUDGET_SHARE.',
+  },
+  PROVIDER_UNAVAILABLE: {
+    status: 503,
+    message: 'Pipedrive or Constant Contact did not answer after several attempts.',
+    fix: 'The app tries again later by itself. If it lasts, check the provider’s status page.',
+  },
+  PROVIDER_RESPONSE_INVALID: {
+    status: 502,
+    message: 'Pipedrive or Constant Contact answered in a shape this app does not understand.',
+    fix: 'Report it with the details shown; the app needs an update for a change in the provider’s API.',
+  },
+  PROVIDER_PERMISSION_DENIED: {
+    status: 403,
+    message: 'Pipedrive or Constant Contact refused the request for lack of permission.',
+    fix: 'Reconnect with an admin user so the app gets every permission it asks for.',
+  },
   /** Safe to show: field paths and the like, never secrets or internals. */
   readonly detail: unknown;
 }
