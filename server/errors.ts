@@ -59,26 +59,6 @@ export const errorCatalogue = {
     message: 'Something went wrong inside the app.',
     fix: 'Try again. If it keeps happening, report it with the request id from this response.',
   },
-} as const satisfies Record<string, ErrorDefinition>;
-
-export type ErrorCode = keyof typeof errorCatalogue;
-
-export class AppError extends Error {
-  readonly status: number;
-  readonly fix: string;
-
-  constructor(
-    readonly code: ErrorCode,
-    options: { detail?: unknown; cause?: unknown } = {},
-  ) {
-    const definition: ErrorDefinition = errorCatalogue[code];
-    super(definition.message, { cause: options.cause });
-    this.name = 'AppError';
-    this.status = definition.status;
-    this.fix = definition.fix;
-    this.detail = options.detail;
-  }
-
   // API clients (server/api): what a stopped or postponed provider call means for the admin.
   CC_DAILY_LIMIT_REACHED: {
     status: 429,
@@ -105,6 +85,26 @@ export class AppError extends Error {
     message: 'Pipedrive or Constant Contact refused the request for lack of permission.',
     fix: 'Reconnect with an admin user so the app gets every permission it asks for.',
   },
+} as const satisfies Record<string, ErrorDefinition>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export class AppError extends Error {
+  readonly status: number;
+  readonly fix: string;
+
+  constructor(
+    readonly code: ErrorCode,
+    options: { detail?: unknown; cause?: unknown } = {},
+  ) {
+    const definition: ErrorDefinition = errorCatalogue[code];
+    super(definition.message, { cause: options.cause });
+    this.name = 'AppError';
+    this.status = definition.status;
+    this.fix = definition.fix;
+    this.detail = options.detail;
+  }
+
   /** Safe to show: field paths and the like, never secrets or internals. */
   readonly detail: unknown;
 }
