@@ -91,6 +91,8 @@ export type Query = Record<string, string | undefined>;
 export interface Answer {
   status?: number;
   body: unknown;
+  /** Pre-serialised JSON, sent as is instead of `body` (list pages, see format.ts). */
+  raw?: string;
 }
 
 export type Handler = (
@@ -138,7 +140,10 @@ export function route(
       checkScopes(fx, caller, op, isWebhooks, method);
       if (fx.limiter.config.enabled) applyRateLimit(fx, reply, caller, op, isSearch);
       const answer = await handler(request, caller, flatQuery(request.query));
-      return reply.code(answer.status ?? 200).send(answer.body);
+      reply.code(answer.status ?? 200);
+      if (answer.raw !== undefined)
+        return reply.type('application/json; charset=utf-8').send(answer.raw);
+      return reply.send(answer.body);
     } catch (err) {
       if (err instanceof ApiError) {
         return reply.code(err.status).send(errorBody(err.status, err.message, err.extra));

@@ -20,7 +20,7 @@ import {
   timeParam,
 } from '../api.ts';
 import { compileFilter } from '../filters.ts';
-import { isoTime, type PersonRenderOptions, personV1, personV2 } from '../format.ts';
+import { isoTime, type PersonRenderOptions, personV1, personV2, personV2Json } from '../format.ts';
 import type { Person } from '../model.ts';
 import {
   createPerson,
@@ -69,7 +69,10 @@ export function registerPersonRoutes(app: FastifyInstance, fx: FakeContext): voi
     const id = intParam((req.params as Query).id, 'id');
     const p = c.persons.get(id);
     if (!p || (p.is_deleted && fx.behaviour.deletedPersonGet === '404')) throw notFound('Person');
-    return ok(personV2(p, c, renderOptions(fx, c, q)));
+    return {
+      body: null,
+      raw: `{"success":true,"data":${personV2Json(p, c, renderOptions(fx, c, q))}}`,
+    };
   });
 
   route(app, fx, 'v2', 'POST', '/persons', (req, caller) => {
@@ -223,10 +226,11 @@ function listPersons(fx: FakeContext, c: CompanyStore, q: Query) {
       ).toISOString();
     next = encodeCursor(c2);
   }
-  return ok(
-    page.map((p) => personV2(p, c, opts)),
-    { next_cursor: next },
-  );
+  const data = page.map((p) => personV2Json(p, c, opts)).join(',');
+  return {
+    body: null,
+    raw: `{"success":true,"data":[${data}],"additional_data":{"next_cursor":${JSON.stringify(next)}}}`,
+  };
 }
 
 function searchPersons(fx: FakeContext, c: CompanyStore, q: Query) {
