@@ -70,6 +70,20 @@ describe('rate limits', () => {
   });
 });
 
+describe('error statuses', () => {
+  it('answers 410 Gone for the removed v1 person and activity endpoints, 404 for unknown ones', async () => {
+    const gone = await s.call('GET', '/v1/persons/1');
+    expect(gone.status).toBe(410);
+    expect(gone.body).toMatchObject({ success: false, data: null, additional_data: null });
+    expect((await s.call('POST', '/api/v1/activities', { subject: 'x' })).status).toBe(410);
+    expect((await s.call('GET', '/api/v2/unknown')).status).toBe(404);
+    expect((await s.call('GET', '/api/v2/persons/999999')).body).toMatchObject({
+      success: false,
+      error: 'Person not found',
+    });
+  });
+});
+
 describe('faults on demand', () => {
   it('fails the next N calls to a route with a status, then recovers', async () => {
     s.fake.control.addFault({ method: 'GET', path: '^/api/v2/persons$', times: 2, status: 503 });

@@ -30,6 +30,7 @@ import {
 import { registerFieldRoutes } from './routes/fields.ts';
 import { registerNoteRoutes } from './routes/notes.ts';
 import { registerPersonRoutes } from './routes/persons.ts';
+import { registerRemovedRoutes } from './routes/removed.ts';
 import { Store } from './store.ts';
 import { WebhookDispatcher } from './webhooks.ts';
 
@@ -122,6 +123,7 @@ export function createPipedriveFake(options: PipedriveFakeOptions = {}): Pipedri
     registerFieldRoutes(api, fx);
     registerActivityRoutes(api, fx, () => options.keyString ?? defaultKeyString);
     registerNoteRoutes(api, fx);
+    registerRemovedRoutes(api);
     registerControlRoutes(api, fx, control);
   });
 
