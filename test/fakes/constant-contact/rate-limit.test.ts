@@ -28,6 +28,23 @@ describe('rate limits per OAuth client', () => {
     expect((await h.call('GET', '/v3/contacts', { token: b })).status).toBe(200);
   });
 
+  it('counts any 1,000 ms (sliding) by default, calendar seconds when switched to fixed', async () => {
+    const [a] = await twoAccounts({});
+    const burst = async () => {
+      h.fake.clock.set(T0 + 900);
+      for (let i = 0; i < 4; i++)
+        expect((await h.call('GET', '/v3/contacts', { token: a })).status).toBe(200);
+      h.fake.clock.set(T0 + 1000);
+      return (await h.call('GET', '/v3/contacts', { token: a })).status;
+    };
+    expect(await burst()).toBe(429);
+    h.fake.clock.set(T0 + 1900);
+    expect((await h.call('GET', '/v3/contacts', { token: a })).status).toBe(200);
+    h.fake.limiter.reset();
+    h.fake.control.setRateLimits({ window: 'fixed' });
+    expect(await burst()).toBe(200);
+  });
+
   it('the daily quota is shared across accounts and resets at 00:00 UTC', async () => {
     const [a, b] = await twoAccounts({ perDay: 6 });
     for (let i = 0; i < 6; i++) {
