@@ -39,3 +39,7 @@ CREATE TABLE webhook_events (
 );
 CREATE INDEX webhook_events_entity ON webhook_events (company_id, entity_id, received_at DESC);
 CREATE INDEX webhook_events_received ON webhook_events (received_at);
+
+-- Why an installation or connection needs the admin (e.g. 'invalid_grant' → reconnect).
+ALTER TABLE installations ADD COLUMN status_reason text;
+ALTER TABLE connections ADD COLUMN status_reason text;

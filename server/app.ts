@@ -4,13 +4,16 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { PgBoss } from 'pg-boss';
+import type { TokenSource } from './api/token-source.ts';
 import type { Config } from './config.ts';
 import type { Keyring } from './crypto.ts';
 import type { Database } from './db/database.ts';
 import { errorsPlugin } from './http/plugins/errors.ts';
 import { healthRoutes } from './http/routes/health.ts';
+import { oauthRoutes } from './http/routes/oauth.ts';
 import { webhookRoutes } from './http/routes/webhooks.ts';
 import type { Logger } from './log.ts';
+import type { InstallApi } from './pipedrive/install.ts';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -19,8 +22,17 @@ export interface AppDeps {
   logger: Logger;
   /** Seals and opens secrets at rest (tokens, webhook passwords). */
   keyring: Keyring;
+  /** Where browsers and Pipedrive reach this app (config.publicUrl, or the local URL). */
+  publicUrl: string;
+  /** The provider calls the HTTP layer makes itself (installation, account look-up). */
+  apis: AppApis;
   /** Flipped by main.ts when shutdown begins, so /readyz turns away new traffic. */
   lifecycle: { shuttingDown: boolean };
+}
+
+export interface AppApis {
+  pipedriveInstall(apiDomain: string, tokens: TokenSource): InstallApi;
+  ccAccount(tokens: TokenSource): { summary(): Promise<{ accountId: string; name: string }> };
 }
 
 /** Webhook and panel bodies are small; anything far larger is refused before parsing. */
@@ -46,5 +58,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(errorsPlugin);
   await app.register(async (scope) => healthRoutes(scope, deps));
   await app.register(async (scope) => webhookRoutes(scope, deps));
+  await app.register(async (scope) => oauthRoutes(scope, deps));
   return app;
 }

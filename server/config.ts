@@ -61,6 +61,8 @@ export const configHints: Record<string, string> = {
     'copy it from Developer Hub → your app → OAuth & access scopes, or unset both Pipedrive variables for the demo',
   PIPEDRIVE_CLIENT_SECRET: 'copy it from Developer Hub → your app → OAuth & access scopes',
   PIPEDRIVE_OAUTH_URL: 'leave unset for https://oauth.pipedrive.com',
+  PIPEDRIVE_JWT_SECRET:
+    'copy it from Developer Hub → your app → App extensions, or leave unset if you set none (the client secret signs then)',
   CC_CLIENT_ID: 'copy the API key from the Constant Contact developer portal → My Applications',
   CC_CLIENT_SECRET: 'generate a client secret in the Constant Contact developer portal',
   CC_OAUTH_URL: 'leave unset for https://authz.constantcontact.com',
@@ -96,6 +98,7 @@ const schema = z.object({
   PIPEDRIVE_CLIENT_ID: optionalText,
   PIPEDRIVE_CLIENT_SECRET: optionalText,
   PIPEDRIVE_OAUTH_URL: url('https://oauth.pipedrive.com').default('https://oauth.pipedrive.com'),
+  PIPEDRIVE_JWT_SECRET: optionalText,
   CC_CLIENT_ID: optionalText,
   CC_CLIENT_SECRET: optionalText,
   CC_OAUTH_URL: url('https://authz.constantcontact.com').default(
@@ -156,7 +159,9 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   /** No Pipedrive credentials: run the demo on the simulated accounts. */
   demo: boolean;
-  pipedrive: { clientId: string; clientSecret: string; oauthUrl: string } | undefined;
+  pipedrive:
+    | { clientId: string; clientSecret: string; oauthUrl: string; jwtSecret: string }
+    | undefined;
   constantContact:
     | { clientId: string; clientSecret: string; oauthUrl: string; apiUrl: string }
     | undefined;
@@ -208,6 +213,8 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
             clientId: e.PIPEDRIVE_CLIENT_ID,
             clientSecret: e.PIPEDRIVE_CLIENT_SECRET,
             oauthUrl: e.PIPEDRIVE_OAUTH_URL,
+            // §10.3: extension tokens are signed with the JWT secret, else the client secret.
+            jwtSecret: e.PIPEDRIVE_JWT_SECRET ?? e.PIPEDRIVE_CLIENT_SECRET,
           }
         : undefined,
     constantContact:

@@ -13,6 +13,7 @@ import {
   createCipheriv,
   createDecipheriv,
   createHmac,
+  hkdfSync,
   randomBytes,
   timingSafeEqual,
 } from 'node:crypto';
@@ -64,6 +65,11 @@ export class Keyring {
       decipher.update(Buffer.from(ciphertext, 'base64url')),
       decipher.final(),
     ]).toString('utf8');
+  }
+
+  /** A key for another purpose (HMAC of OAuth state, tickets), derived from the current key. */
+  derive(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', (this.keys[0] as EncryptionKey).key, '', purpose, 32));
   }
 
   /** True when the value was sealed with another key than the current one. */

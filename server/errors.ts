@@ -34,6 +34,26 @@ export const errorCatalogue = {
     message: 'The webhook delivery is not a Pipedrive webhooks v2 payload this app understands.',
     fix: 'Check that the webhook was registered with version 2.0; the details name the field that was wrong.',
   },
+  PANEL_UNAUTHENTICATED: {
+    status: 401,
+    message: 'This request did not carry a valid, unexpired Pipedrive token.',
+    fix: 'Reload the page in Pipedrive; the panel asks Pipedrive for a fresh token on each request.',
+  },
+  PANEL_NOT_INSTALLED: {
+    status: 401,
+    message: 'The app is not installed for this Pipedrive user.',
+    fix: 'Install the app from the Pipedrive Marketplace with this user, or ask your admin to.',
+  },
+  PIPEDRIVE_REAUTH_NEEDED: {
+    status: 409,
+    message: 'Pipedrive no longer accepts the app’s authorisation for this company.',
+    fix: 'Reinstall the app from the Pipedrive Marketplace (or open its settings and choose Reconnect).',
+  },
+  CC_REAUTH_NEEDED: {
+    status: 409,
+    message: 'Constant Contact no longer accepts the app’s authorisation for this account.',
+    fix: 'Open the app settings in Pipedrive and choose Reconnect Constant Contact.',
+  },
   NOT_FOUND: {
     status: 404,
     message: 'There is nothing at this address.',

@@ -10,10 +10,12 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { PgBoss } from 'pg-boss';
+import { createApis } from './apis.ts';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { demoEncryptionKeys, Keyring } from './crypto.ts';
 import { createDatabase } from './db/database.ts';
+import { freePort } from './db/embedded.ts';
 import { migrate } from './db/migrate.ts';
 import { openPostgresServer } from './db/server.ts';
 import { prune } from './jobs/prune.ts';
@@ -111,11 +113,23 @@ try {
 
   let app: FastifyInstance | undefined;
   if (role !== 'worker') {
-    app = await buildApp({ config, db, boss, logger, lifecycle, keyring });
+    // OAuth callback URLs are fixed when the app is built, so the port must be known first.
+    const port = config.port === 0 ? await freePort() : config.port;
+    const publicUrl = config.publicUrl ?? `http://${config.host}:${port}`;
+    app = await buildApp({
+      config,
+      db,
+      boss,
+      logger,
+      lifecycle,
+      keyring,
+      publicUrl,
+      apis: createApis(db, config),
+    });
     const server = app;
     cleanup.push(() => server.close());
     try {
-      await server.listen({ host: config.host, port: config.port });
+      await server.listen({ host: config.host, port });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
         throw new Error(

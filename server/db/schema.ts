@@ -81,6 +81,7 @@ export interface Connections {
   id: Generated<number>;
   settings: Generated<Json>;
   status: Generated<string>;
+  status_reason: string | null;
   updated_at: Generated<Timestamp>;
 }
 
@@ -123,6 +124,7 @@ export interface Installations {
   refresh_token: string | null;
   scopes: Generated<string[]>;
   status: Generated<string>;
+  status_reason: string | null;
   updated_at: Generated<Timestamp>;
   user_email: string | null;
   user_id: number;

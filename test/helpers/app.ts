@@ -6,9 +6,11 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { PgBoss } from 'pg-boss';
-import { buildApp } from '../../server/app.ts';
+import { createApis } from '../../server/apis.ts';
+import { type AppDeps, buildApp } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
 import { Keyring } from '../../server/crypto.ts';
+import { freePort } from '../../server/db/embedded.ts';
 import { createLogger } from '../../server/log.ts';
 import { freshDatabase, type TestDatabase } from './database.ts';
 
@@ -18,13 +20,22 @@ export interface TestApp {
   boss: PgBoss;
   lifecycle: { shuttingDown: boolean };
   keyring: Keyring;
+  publicUrl: string;
+  appDeps: AppDeps;
   /** Every log line written so far, raw JSON text. */
   logs: () => string;
   close(): Promise<void>;
 }
 
 export async function startTestApp(
-  options: { env?: Record<string, string>; beforeReady?: (app: FastifyInstance) => void } = {},
+  options: {
+    env?: Record<string, string>;
+    beforeReady?: (app: FastifyInstance) => void;
+    /** Listen on 127.0.0.1 (a free port), e.g. so a fake can deliver webhooks to the app. */
+    listen?: boolean;
+    /** The port to listen on (chosen up front when fakes must know the callback URLs). */
+    port?: number;
+  } = {},
 ): Promise<TestApp> {
   const database = await freshDatabase();
   const lines: string[] = [];
@@ -44,17 +55,36 @@ export async function startTestApp(
   boss.on('error', (error) => logger.error({ err: error }, 'job queue error'));
   await boss.start();
   const lifecycle = { shuttingDown: false };
-  const config = loadConfig(options.env ?? {});
-  const keyring = new Keyring([{ id: 'test', key: randomBytes(32) }]);
-  const app = await buildApp({ config, db: database.db, boss, logger, lifecycle, keyring });
+  const port = options.port ?? (await freePort());
+  const publicUrl = `http://127.0.0.1:${port}`;
+  const config = loadConfig({ PUBLIC_URL: publicUrl, ...options.env });
+  const keyring = new Keyring(
+    config.encryptionKeys.length > 0
+      ? config.encryptionKeys
+      : [{ id: 'test', key: randomBytes(32) }],
+  );
+  const appDeps: AppDeps = {
+    config,
+    db: database.db,
+    boss,
+    logger,
+    lifecycle,
+    keyring,
+    publicUrl,
+    apis: createApis(database.db, config),
+  };
+  const app = await buildApp(appDeps);
   options.beforeReady?.(app);
   await app.ready();
+  if (options.listen) await app.listen({ host: '127.0.0.1', port });
   return {
     app,
     database,
     boss,
     lifecycle,
     keyring,
+    publicUrl,
+    appDeps,
     logs: () => lines.join(''),
     close: async () => {
       await app.close();

@@ -1,6 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Keyring } from '../../server/crypto.ts';
+import { ensureCompany } from '../../server/db/companies.repo.ts';
 import { prune } from '../../server/jobs/prune.ts';
 import { declareQueues, enqueue, registerWorkers } from '../../server/jobs/queues.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
@@ -15,6 +18,7 @@ beforeAll(async () => {
   boss.on('error', () => {});
   await boss.start();
   await declareQueues(boss);
+  await ensureCompany(database.db, new Keyring([{ id: 't', key: randomBytes(32) }]), 1);
   const row = await database.db
     .insertInto('connections')
     .values({ company_id: 1 })

@@ -94,7 +94,12 @@ describe('webhook receiver', () => {
   it('answers 401 to wrong, missing or another company’s credentials, storing nothing', async () => {
     const before = await storedEvents();
     const wrong = `Basic ${Buffer.from('pd-4242-x:guess').toString('base64')}`;
-    for (const headers of [{ authorization: wrong }, {}, { authorization: 'Bearer abc' }]) {
+    const attempts: Record<string, string>[] = [
+      { authorization: wrong },
+      {},
+      { authorization: 'Bearer abc' },
+    ];
+    for (const headers of attempts) {
       const response = await post(delivery(), headers);
       expect(response.statusCode).toBe(401);
       expect(response.json().error.code).toBe('WEBHOOK_UNAUTHENTICATED');
