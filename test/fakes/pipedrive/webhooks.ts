@@ -186,6 +186,21 @@ export class WebhookDispatcher {
     this.inFlight += 1;
     this.lastQueued = this.lastQueued
       .then(() => this.deliver(p))
+      // A bug in one delivery must not stall the queue behind it.
+      .catch((err: unknown) => {
+        this.deliveries.push({
+          webhookId: p.webhook.id,
+          eventId: '',
+          action: '',
+          entity: '',
+          entityId: 0,
+          attempt: p.attempt,
+          at: this.clock.now(),
+          outcome: 'failed',
+          status: null,
+          error: String(err),
+        });
+      })
       .finally(() => {
         this.inFlight -= 1;
         this.checkIdle();

@@ -30,13 +30,11 @@ export function registerRemovedRoutes(app: FastifyInstance): void {
         method,
         url: `${prefix}${path}`,
         handler: (_req, reply) =>
-          reply
-            .code(410)
-            .send(
-              errorBody(410, 'This API v1 endpoint is no longer available; use API v2', {
-                error_info: 'See the v2 migration guide',
-              }),
-            ),
+          reply.code(410).send(
+            errorBody(410, 'This API v1 endpoint is no longer available; use API v2', {
+              error_info: 'See the v2 migration guide',
+            }),
+          ),
       });
     }
   }
