@@ -54,18 +54,21 @@ const { parentPort, workerData: d } = require('node:worker_threads');
 const http = require('node:http');
 const agent = new http.Agent({ keepAlive: true, maxSockets: d.concurrency, noDelay: true });
 const headers = { authorization: 'Bearer ' + d.token };
+// The client does not JSON.parse list pages (about as costly as rendering them): it takes the
+// cursor from the tail and counts persons, so the numbers measure the fake, not the client.
 const get = (path) => new Promise((resolve, reject) => {
   http.get({ host: '127.0.0.1', port: d.port, path, headers, agent }, (res) => {
     const chunks = [];
     res.on('data', (c) => chunks.push(c));
-    res.on('end', () => res.statusCode === 200 ? resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))) : reject(new Error(path + ' ' + res.statusCode)));
+    res.on('end', () => res.statusCode === 200 ? resolve(Buffer.concat(chunks).toString('utf8')) : reject(new Error(path + ' ' + res.statusCode)));
   }).on('error', reject);
 });
+const count = (text, needle) => { let n = 0; for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + 1)) n++; return n; };
 const byId = (w, i) => '/api/v2/persons/' + (1 + ((w * 7919 + i * 104729) % d.maxId));
 (async () => {
   const start = performance.now();
   const deadline = start + d.seconds * 1000;
-  let count = 0;
+  let requests = 0;
   let listed = 0;
   await Promise.all(Array.from({ length: d.concurrency }, async (_, w) => {
     let cursor = null;
@@ -74,14 +77,14 @@ const byId = (w, i) => '/api/v2/persons/' + (1 + ((w * 7919 + i * 104729) % d.ma
         await get(byId(w, i));
       } else {
         const page = await get('/api/v2/persons?limit=100' + (cursor ? '&cursor=' + cursor : ''));
-        listed += page.data.length;
-        cursor = page.additional_data.next_cursor;
+        listed += count(page, '"first_name":');
+        cursor = /"next_cursor":"([^"]+)"/.exec(page.slice(-300))?.[1] ?? null;
       }
-      count++;
+      requests++;
     }
   }));
   agent.destroy();
-  parentPort.postMessage({ count, listed, seconds: (performance.now() - start) / 1000 });
+  parentPort.postMessage({ count: requests, listed, seconds: (performance.now() - start) / 1000 });
 })();
 `;
 
