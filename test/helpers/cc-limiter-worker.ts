@@ -1,6 +1,6 @@
 /**
  * A separate process for the limiter test: its own pg pool and limiter, sending `count`
- * requests to the CC fake. Prints one JSON line `{ ok, budget, failed }` and exits.
+ * requests to the CC fake. Prints one JSON line `{ ok, budget, failed, grants }` and exits.
  * Usage: node --import tsx test/helpers/cc-limiter-worker.ts <json options>
  */
 
@@ -26,11 +26,13 @@ const limiter = createCcLimiter(db, {
   perSecond: options.perSecond,
   perDay: options.perDay,
 });
-const result = { ok: 0, budget: 0, failed: 0 };
+const result = { ok: 0, budget: 0, failed: 0, grants: [] as number[] };
 await Promise.all(
   Array.from({ length: options.count }, async () => {
     try {
-      await limiter.acquire({ account: options.account, priority: 'interactive' });
+      result.grants.push(
+        (await limiter.acquire({ account: options.account, priority: 'interactive' })).grantedAt,
+      );
     } catch (error) {
       if (isApiError(error) && error.kind === 'budget') result.budget++;
       else result.failed++;

@@ -115,37 +115,42 @@ describe('CC limiter shared through Postgres', () => {
       perDay: 1_000,
     };
     const child = () =>
-      new Promise<{ ok: number; budget: number; failed: number }>((done, fail) => {
-        const p = spawn(
-          process.execPath,
-          ['--import', 'tsx', 'test/helpers/cc-limiter-worker.ts', JSON.stringify(options)],
-          { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-        );
-        let out = '';
-        let err = '';
-        p.stdout.on('data', (c: Buffer) => {
-          out += c.toString();
-        });
-        p.stderr.on('data', (c: Buffer) => {
-          err += c.toString();
-        });
-        p.on('exit', (code) =>
-          code === 0 ? done(JSON.parse(out.trim())) : fail(new Error(`child ${code}: ${err}`)),
-        );
-      });
+      new Promise<{ ok: number; budget: number; failed: number; grants: number[] }>(
+        (done, fail) => {
+          const p = spawn(
+            process.execPath,
+            ['--import', 'tsx', 'test/helpers/cc-limiter-worker.ts', JSON.stringify(options)],
+            { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+          );
+          let out = '';
+          let err = '';
+          p.stdout.on('data', (c: Buffer) => {
+            out += c.toString();
+          });
+          p.stderr.on('data', (c: Buffer) => {
+            err += c.toString();
+          });
+          p.on('exit', (code) =>
+            code === 0 ? done(JSON.parse(out.trim())) : fail(new Error(`child ${code}: ${err}`)),
+          );
+        },
+      );
     const here = createCcLimiter(pool(), { clientId, perSecond: 4, perDay: 1_000 });
+    const grants: number[] = [];
     const [a, b, local] = await Promise.all([
       child(),
       child(),
       Promise.all(
         Array.from({ length: 5 }, async () => {
-          await here.acquire({ account: 'acct-b', priority: 'continuous' });
+          grants.push(
+            (await here.acquire({ account: 'acct-b', priority: 'continuous' })).grantedAt,
+          );
           return send(token);
         }),
       ),
     ]);
-    expect(a).toEqual({ ok: 5, budget: 0, failed: 0 });
-    expect(b).toEqual({ ok: 5, budget: 0, failed: 0 });
+    expect(a).toMatchObject({ ok: 5, budget: 0, failed: 0 });
+    expect(b).toMatchObject({ ok: 5, budget: 0, failed: 0 });
     expect(local).toEqual(Array(5).fill(200));
     const log = fake.control.requests().filter((r) => r.clientId === clientId);
     expect(log).toHaveLength(15);
@@ -155,7 +160,13 @@ describe('CC limiter shared through Postgres', () => {
       1_000,
     );
     expect(max).toBeLessThanOrEqual(4);
-    console.info(`2 child processes + 1: ${log.length} requests, max ${max} in any 1 s window`);
+    const allGrants = [...a.grants, ...b.grants, ...grants].sort((x, y) => x - y);
+    const arrivals = log.map((r) => r.at).sort((x, y) => x - y);
+    console.info(
+      `2 child processes + 1: ${log.length} requests, max ${max} in any 1 s window; ` +
+        `grants max ${maxInWindow(allGrants, 1_000)} per 1 s; ` +
+        `grant→arrival delay (sorted pairs) max ${Math.max(...arrivals.map((t, i) => t - (allGrants[i] ?? t)))} ms`,
+    );
   });
 
   it('serves a waiting higher priority before a lower one that was there first', async () => {
