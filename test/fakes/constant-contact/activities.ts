@@ -12,6 +12,7 @@ import {
 import type { FakeClock } from '../shared/clock.ts';
 import { addToLists, softDelete } from './contacts.ts';
 import { CcHttpError } from './errors.ts';
+import { type ExportPayload, exportContacts, exportCsv } from './export.ts';
 import { type ImportPayload, runImport } from './import.ts';
 import type { JsonObject } from './resource.ts';
 import type {
@@ -177,6 +178,9 @@ export class ActivityRunner {
         case 'custom_fields_delete':
           this.runCustomFieldsDelete(account, activity);
           break;
+        case 'contact_exports':
+          this.runExport(account, activity);
+          break;
       }
       activity.state = 'completed';
     } catch (error) {
@@ -285,6 +289,19 @@ export class ActivityRunner {
     activity.counts.items_completed_count = listIds.length;
   }
 
+  private runExport(account: AccountStore, activity: ActivityRecord): void {
+    const payload = activity.payload as ExportPayload;
+    const contacts = exportContacts(account, payload, (source) => this.resolve(account, source));
+    const fileId = this.store.uuid();
+    account.exports.set(
+      fileId,
+      exportCsv(account, contacts, payload.fields, this.store.behaviour.exportContactId),
+    );
+    activity.resultsHref = `/v3/contact_exports/${fileId}`;
+    activity.counts.items_total_count = contacts.length;
+    activity.counts.items_completed_count = contacts.length;
+  }
+
   private runCustomFieldsDelete(account: AccountStore, activity: ActivityRecord): void {
     const { customFieldIds } = activity.payload as CustomFieldsDeletePayload;
     deleteCustomFields(account, customFieldIds);
@@ -313,7 +330,10 @@ export function activityResource(a: ActivityRecord): JsonObject {
     percent_done: done ? 100 : 0,
     activity_errors: [...a.errors],
     status: { ...a.counts },
-    _links: { self: { href: `/v3/activities/${a.activity_id}` } },
+    _links: {
+      self: { href: `/v3/activities/${a.activity_id}` },
+      ...(a.resultsHref ? { results: { href: a.resultsHref } } : {}),
+    },
   };
   if (a.startedAt !== undefined) out.started_at = iso(a.startedAt);
   if (a.completedAt !== undefined) out.completed_at = iso(a.completedAt);

@@ -332,3 +332,57 @@ describe('tags', () => {
     expect((await h.call('GET', `/v3/contact_tags/${tag.tag_id}`)).status).toBe(404);
   });
 });
+
+describe('contact exports', () => {
+  const resultsOf = async (activityId: unknown) =>
+    String(obj(obj((await activity(String(activityId)))._links).results).href);
+
+  it('exports the selected contacts and fields as CSV through the activity results link', async () => {
+    const made = await h.call('POST', '/v3/contacts', {
+      body: {
+        email_address: { address: 'export.me@example.com' },
+        first_name: 'Ex "Q"',
+        create_source: 'Account',
+        list_memberships: [list2],
+      },
+    });
+    const id = String(obj(made.body).contact_id);
+    const res = await h.call('POST', '/v3/activities/contact_exports', {
+      body: { contact_ids: [id], fields: ['email_address', 'first_name', 'email_lists'] },
+    });
+    expect(res.status).toBe(201);
+    const href = await resultsOf(obj(res.body).activity_id);
+    expect(href).toMatch(/^\/v3\/contact_exports\//);
+    const csv = await h.call('GET', href);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    const [header, row, end] = String(csv.body).split('\n');
+    expect(header?.startsWith('email_address,first_name,email_lists,cf:Deal_Stage')).toBe(true);
+    expect(row?.startsWith('export.me@example.com,"Ex ""Q""",Other')).toBe(true);
+    expect(end).toBe('');
+    h.fake.control.setBehaviour({ exportContactId: true });
+    const again = await h.call('POST', '/v3/activities/contact_exports', {
+      body: { contact_ids: [id], fields: ['email_address'] },
+    });
+    h.fake.control.setBehaviour({ exportContactId: false });
+    const withId = String((await h.call('GET', await resultsOf(obj(again.body).activity_id))).body);
+    expect(withId.split('\n')[1]?.startsWith(`${id},export.me@example.com`)).toBe(true);
+  });
+
+  it('filters by status: removed exports deleted contacts only', async () => {
+    const res = await h.call('POST', '/v3/activities/contact_exports', {
+      body: { status: 'removed', fields: ['email_address'] },
+    });
+    const csv = String((await h.call('GET', await resultsOf(obj(res.body).activity_id))).body);
+    const emails = csv
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((r) => r.split(',')[0]);
+    const deleted = h.fake.store
+      .account(ACCOUNT)
+      .order.filter((c) => c.deletedAt !== undefined)
+      .map((c) => c.email?.address);
+    expect(emails.length).toBeGreaterThan(0);
+    expect(emails.sort()).toEqual(deleted.sort());
+  });
+});

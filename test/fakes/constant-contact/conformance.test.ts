@@ -175,6 +175,14 @@ describe('route sweep on demo data', () => {
       exclude: { contact_ids: [contact] },
     });
     await call('POST', '/v3/activities/contact_delete', { list_ids: [list] });
+    const exp = obj(
+      (await call('POST', '/v3/activities/contact_exports', { list_ids: [list], status: 'active' }))
+        .body,
+    );
+    await call('POST', '/v3/activities/contact_exports', { fields: ['nope'] });
+    const expDone = obj((await call('GET', `/v3/activities/${exp.activity_id}`)).body);
+    await call('GET', String(obj(obj(expDone._links).results).href));
+    await call('GET', `/v3/contact_exports/${missing}`);
     await call('GET', '/v3/activities?limit=2');
     await call('GET', `/v3/activities/${imp.activity_id}`);
     await call('GET', `/v3/activities/${missing}`);

@@ -130,7 +130,8 @@ export type ActivityType =
   | 'contacts_taggings_add'
   | 'contacts_taggings_remove'
   | 'contacts_tags_delete'
-  | 'custom_fields_delete';
+  | 'custom_fields_delete'
+  | 'contact_exports';
 
 export type ActivityState = 'initialized' | 'processing' | 'completed' | 'failed';
 
@@ -148,6 +149,8 @@ export interface ActivityRecord {
   counts: Record<string, number>;
   /** The validated request, applied when the activity runs. */
   payload: unknown;
+  /** Export activities: where the finished CSV can be fetched. */
+  resultsHref?: string;
 }
 
 export type TrackingKind = 'sends' | 'opens' | 'clicks' | 'forwards' | 'optouts' | 'bounces';
@@ -192,6 +195,8 @@ export class AccountStore {
   readonly lists = new Map<string, ListRecord>();
   readonly customFields = new Map<string, CustomFieldRecord>();
   readonly tags = new Map<string, TagRecord>();
+  /** Finished contact exports (CSV text) by file export id. */
+  readonly exports = new Map<string, string>();
   readonly activities = new Map<string, ActivityRecord>();
   readonly campaigns = new Map<string, CampaignRecord>();
   readonly campaignActivities = new Map<string, CampaignActivityRecord>();
@@ -289,6 +294,8 @@ export interface Behaviour {
   queuedActivitiesErrorKey: string;
   /** §9.1: type-specific extras in contact activity_details. */
   contactActivityExtras: boolean;
+  /** §8: whether a contact export has a `contact_id` column. */
+  exportContactId: boolean;
   /** §6: strict value formats for date/number/boolean custom fields. */
   strictCustomFieldValues: boolean;
   /** §9.4: tracking history cut-off, in days; null keeps everything. */
@@ -307,6 +314,7 @@ export const defaultBehaviour: Behaviour = {
   activityErrorFormat: 'line',
   queuedActivitiesErrorKey: 'throttled',
   contactActivityExtras: false,
+  exportContactId: false,
   strictCustomFieldValues: false,
   trackingMaxAgeDays: null,
   visibilityLagMs: 0,

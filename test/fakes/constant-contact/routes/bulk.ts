@@ -9,6 +9,7 @@ import { activityResource } from '../activities.ts';
 import { asBody, type Body, Checker } from '../contact-input.ts';
 import { accountOf, encodeCursor, type FakeContext, limitOf, one, pageQuery } from '../context.ts';
 import { notFound, validationError } from '../errors.ts';
+import { EXPORT_FIELDS, type ExportField, type ExportPayload } from '../export.ts';
 import { type ImportRow, rowsUnderLimit } from '../import.ts';
 import type { AccountStore } from '../store.ts';
 
@@ -142,6 +143,36 @@ export function registerBulkRoutes(
     return reply
       .code(201)
       .send(runner.enqueue(account, 'contact_delete', { source }, source.contactIds?.length ?? 0));
+  });
+
+  app.post('/activities/contact_exports', async (request, reply) => {
+    const account = accountOf(ctx, request);
+    const check = new Checker(asBody(request.body));
+    const b = check.body;
+    const hasSource =
+      b.contact_ids !== undefined || b.list_ids !== undefined || b.tag_ids !== undefined;
+    const source = hasSource ? contactSource(check, account, b) : {};
+    const exclude = b.exclude as { contact_ids?: unknown } | undefined;
+    if (exclude && Array.isArray(exclude.contact_ids))
+      source.exclude = exclude.contact_ids.map(String);
+    const status = check.oneOf('status', ['active', 'unsubscribed', 'removed'] as const);
+    const requested = check.strings(check.array('fields', EXPORT_FIELDS.length), 'fields', 50);
+    for (const f of requested ?? []) {
+      if (!(EXPORT_FIELDS as readonly string[]).includes(f))
+        check.fail(`fields has an unknown field ${f}.`);
+    }
+    if (b.segment_id !== undefined) check.fail('segment_id is not supported by this fake.');
+    check.throwIfAny();
+    const fields = (requested ?? [...EXPORT_FIELDS]) as ExportField[];
+    const payload: ExportPayload = { source, all: !hasSource, status, fields };
+    return reply.code(201).send(runner.enqueue(account, 'contact_exports', payload, 0));
+  });
+
+  app.get<{ Params: { id: string } }>('/contact_exports/:id', async (request, reply) => {
+    const account = accountOf(ctx, request);
+    const csv = account.exports.get(request.params.id);
+    if (csv === undefined) throw notFound(`Export ${request.params.id} not found.`);
+    return reply.type('text/csv').send(csv);
   });
 
   app.get('/activities', async (request) => {
