@@ -41,6 +41,21 @@ describe('rate limits', () => {
     expect((await s.call('GET', '/api/v2/persons/1')).status).toBe(200);
   });
 
+  it('gives API-token callers (x-api-token) the lower API-token burst limit', async () => {
+    const admin = [...s.fake.control.company(s.companyId).users.values()].find((u) => u.isAdmin);
+    const call = () =>
+      fetch(`${s.baseUrl}/api/v2/persons/1`, { headers: { 'x-api-token': admin?.apiToken ?? '' } });
+    const first = await call();
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-ratelimit-limit')).toBe('40');
+    for (let i = 1; i < 40; i++) await call();
+    expect((await call()).status).toBe(429);
+    expect(
+      (await fetch(`${s.baseUrl}/api/v2/persons/1`, { headers: { 'x-api-token': 'wrong' } }))
+        .status,
+    ).toBe(401);
+  });
+
   it('limits search to 10 requests per 2 s', async () => {
     for (let i = 0; i < 10; i++)
       expect((await s.call('GET', '/api/v2/persons/search?term=ada')).status).toBe(200);

@@ -138,6 +138,20 @@ describe('OAuth', () => {
     ).toBe('Invalid grant: refresh_token is invalid');
   });
 
+  it('exchange_api_token moves an API-token user to OAuth, once per token', async () => {
+    const user = [...s.fake.control.company(s.companyId).users.values()].find((u) => !u.isAdmin);
+    const first = await token({
+      grant_type: 'exchange_api_token',
+      api_token: user?.apiToken ?? '',
+    });
+    expect(first.status).toBe(200);
+    const me = await s.call('GET', '/v1/users/me', undefined, String(first.body.access_token));
+    expect(me.body.data.id).toBe(user?.id);
+    expect(
+      (await token({ grant_type: 'exchange_api_token', api_token: user?.apiToken ?? '' })).status,
+    ).toBe(400);
+  });
+
   it('enforces scopes per endpoint with 403 Scope and URL mismatch', async () => {
     const readOnly = s.fake.control.mintToken({
       companyId: s.companyId,
