@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ccKeys, createCcLimiter, utcDayStart } from '../../server/api/cc-limiter.ts';
 import { ApiError, decideRetry } from '../../server/api/errors.ts';
-import { withRetry } from '../../server/api/retry.ts';
+import { RetryLaterError, withRetry } from '../../server/api/retry.ts';
 import type { TokenSource } from '../../server/api/token-source.ts';
 import {
   type CcClient,
@@ -180,6 +180,21 @@ describe('Constant Contact client', () => {
     );
     // Every attempt took a limiter slot: 4 requests counted against the app's day.
     expect((await usedToday()) - before).toBe(4);
+  });
+
+  it('postpones to 00:00 UTC when CC answers quota_exceeded', async () => {
+    const cc = client(new FakeTokens(mint(), mint));
+    fake.control.setRateLimits({ perDay: fake.control.usedToday(APP.clientId) });
+    try {
+      const error = await withRetry(() => cc.account.summary(), fast).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RetryLaterError);
+      const later = error as RetryLaterError;
+      expect(later.reason).toBe('daily_quota');
+      expect(new Date(later.retryAtMs).toISOString()).toMatch(/T00:00:00.000Z$/);
+      expect(later.error).toMatchObject({ status: 429, code: 'quota_exceeded' });
+    } finally {
+      fake.control.setRateLimits({ perDay: 10_000 });
+    }
   });
 
   it('fails loudly with the field path when a response drifts', async () => {

@@ -204,6 +204,25 @@ describe('CC limiter shared through Postgres', () => {
     expect(lastSmall).toBeLessThanOrEqual(8);
   });
 
+  it('ignores the waiting-room row of a process that died', async () => {
+    const db = pool();
+    // A higher-priority waiter whose process stopped refreshing its row 10 s ago.
+    await db
+      .insertInto('api_waiters')
+      .values({
+        app_key: 'stale-app',
+        account: 'ghost',
+        priority: 'interactive',
+        enqueued_at: new Date(Date.now() - 10_000),
+        seen_at: new Date(Date.now() - 10_000),
+      })
+      .execute();
+    const limiter = createCcLimiter(db, { clientId: 'stale-app', perSecond: 4, perDay: 100 });
+    const started = Date.now();
+    await limiter.acquire({ account: 'alive', priority: 'engagement' });
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
   it('stops a priority at its daily share and leaves the rest for higher ones', async () => {
     const limiter = createCcLimiter(pool(), { clientId: 'share-app', perSecond: 50, perDay: 20 });
     let engagement = 0;
