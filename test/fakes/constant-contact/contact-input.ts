@@ -4,8 +4,9 @@
  * a 400 `contacts.api.validation.error` array, the way CC lists several problems at once.
  */
 import { ccContactLimits as L } from '../../../server/constant-contact/provider.ts';
+import type { Behaviour } from './behaviour.ts';
 import { validationError } from './errors.ts';
-import type { AccountStore, Behaviour, Permission, Source } from './store.ts';
+import type { AccountStore, Permission, Source } from './store.ts';
 
 export type Body = Record<string, unknown>;
 
@@ -360,57 +361,4 @@ export function parseContactBody(
   }
   check.throwIfAny();
   return out;
-}
-
-export interface SignUpInput {
-  email: string;
-  fields: ContactInput;
-  phone?: string;
-  address?: AddressInput;
-  custom_fields: CustomFieldInput[];
-  list_memberships: string[];
-}
-
-/** `POST /contacts/sign_up_form` (SPEC def `ContactCreateOrUpdateInput`, §4.5). */
-export function parseSignUpBody(
-  raw: unknown,
-  account: AccountStore,
-  behaviour: Behaviour,
-): SignUpInput {
-  const check = new Checker(asBody(raw));
-  const b = check.body;
-  const fields: ContactInput = {};
-  check.names(fields);
-  check.dates(fields);
-  for (const key of ['create_source', 'permission_to_send'] as const) {
-    if (b[key] !== undefined) check.fail(`${key} is not accepted by sign_up_form.`);
-  }
-  const raw50 = check.str('email_address', L.signUpFormEmailMaxLength, b, 'email_address');
-  const email = check.emailAddress(raw50, L.signUpFormEmailMaxLength, 'email_address');
-  if (raw50 === undefined) check.fail('email_address is required.');
-  const phone = check.str('phone_number', L.phoneNumberMaxLength);
-  const addressBody =
-    b.street_address === undefined ? undefined : check.object(b.street_address, 'street_address');
-  const address = addressBody ? check.address(addressBody, 'street_address') : undefined;
-  const customFields =
-    check.customFields(
-      check.array('custom_fields', L.signUpFormCustomFieldValuesMax),
-      account,
-      behaviour,
-    ) ?? [];
-  const lists = check.listIds(
-    check.array('list_memberships', L.listMembershipsMax),
-    account,
-    'list_memberships',
-  );
-  if (!lists || lists.length === 0) check.fail('list_memberships must contain at least one list.');
-  check.throwIfAny();
-  return {
-    email: email ?? '',
-    fields,
-    phone,
-    address,
-    custom_fields: customFields,
-    list_memberships: lists ?? [],
-  };
 }

@@ -376,3 +376,22 @@ describe('resubscribe', () => {
     expect(stored(id)?.list_memberships).toContain(listA);
   });
 });
+
+describe('sign_up_form on existing contacts', () => {
+  it('restores a deleted contact and makes an unsubscribed one explicit (it claims consent, §4.6)', async () => {
+    const gone = await create('signup-gone@example.com');
+    await h.call('DELETE', `/v3/contacts/${gone}`);
+    const out = await create('signup-out@example.com');
+    h.fake.control.unsubscribe(ACCOUNT, out);
+    for (const email of ['signup-gone@example.com', 'signup-out@example.com']) {
+      const res = await h.call('POST', '/v3/contacts/sign_up_form', {
+        body: { email_address: email, list_memberships: [listA] },
+      });
+      expect(res.status).toBe(200);
+    }
+    expect(stored(gone)?.deletedAt).toBeUndefined();
+    expect(stored(gone)?.list_memberships).toEqual([listA]);
+    expect(stored(out)?.email?.permission).toBe('explicit');
+    expect(stored(out)?.email?.optOutDate).toBeUndefined();
+  });
+});

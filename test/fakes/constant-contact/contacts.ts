@@ -5,13 +5,7 @@
  * surface all go through these functions, so the rules live in one place.
  */
 import { ccContactLimits as L } from '../../../server/constant-contact/provider.ts';
-import type {
-  AddressInput,
-  ContactInput,
-  CustomFieldInput,
-  PhoneInput,
-  SignUpInput,
-} from './contact-input.ts';
+import type { AddressInput, ContactInput, CustomFieldInput, PhoneInput } from './contact-input.ts';
 import { SCALAR_FIELDS } from './contact-input.ts';
 import { contactConflict, validationError } from './errors.ts';
 import type {
@@ -25,7 +19,7 @@ import type {
   Source,
 } from './store.ts';
 
-function phoneRecords(store: CcStore, items: PhoneInput[], now: number): PhoneRecord[] {
+export function phoneRecords(store: CcStore, items: PhoneInput[], now: number): PhoneRecord[] {
   return items.map((p) => ({
     phone_number_id: store.uuid(),
     ...p,
@@ -34,7 +28,11 @@ function phoneRecords(store: CcStore, items: PhoneInput[], now: number): PhoneRe
   }));
 }
 
-function addressRecords(store: CcStore, items: AddressInput[], now: number): AddressRecord[] {
+export function addressRecords(
+  store: CcStore,
+  items: AddressInput[],
+  now: number,
+): AddressRecord[] {
   return items.map((a) => ({
     street_address_id: store.uuid(),
     ...a,
@@ -43,7 +41,7 @@ function addressRecords(store: CcStore, items: AddressInput[], now: number): Add
   }));
 }
 
-function mergeCustomFields(
+export function mergeCustomFields(
   current: CustomFieldValue[] | undefined,
   incoming: CustomFieldInput[],
 ): CustomFieldValue[] {
@@ -52,11 +50,11 @@ function mergeCustomFields(
   return [...byId].map(([custom_field_id, value]) => ({ custom_field_id, value }));
 }
 
-function union(current: string[] | undefined, incoming: string[]): string[] {
+export function union(current: string[] | undefined, incoming: string[]): string[] {
   return [...new Set([...(current ?? []), ...incoming])];
 }
 
-function checkMax(count: number, max: number, what: string): void {
+export function checkMax(count: number, max: number, what: string): void {
   if (count > max) throw validationError([`${what} exceeds the maximum of ${max} items.`]);
 }
 
@@ -125,7 +123,7 @@ export function createContact(
   return contact;
 }
 
-function setScalar<K extends (typeof SCALAR_FIELDS)[number]>(
+export function setScalar<K extends (typeof SCALAR_FIELDS)[number]>(
   contact: ContactRecord,
   key: K,
   value: ContactRecord[K],
@@ -309,77 +307,6 @@ function subResourceUpdate(
     checkMax(out.notes.length, L.notesMax, 'notes');
   }
   return out;
-}
-
-/** `POST /contacts/sign_up_form` (§4.6): upsert by email; lists and custom fields only grow. */
-export function signUp(
-  store: CcStore,
-  account: AccountStore,
-  input: SignUpInput,
-  now: number,
-): { contact: ContactRecord; created: boolean } {
-  const existing = account.findByEmail(input.email);
-  if (!existing) {
-    const permission: Permission = account.confirmedOptIn ? 'pending_confirmation' : 'explicit';
-    const contact = createContact(
-      store,
-      account,
-      {
-        ...input.fields,
-        create_source: 'Contact',
-        email: { address: input.email, permission },
-        custom_fields: input.custom_fields,
-        list_memberships: input.list_memberships,
-        phone_numbers: input.phone ? [{ phone_number: input.phone, kind: 'other' }] : undefined,
-        street_addresses: input.address ? [input.address] : undefined,
-      },
-      now,
-    );
-    return { contact, created: true };
-  }
-  const contact = existing;
-  const lists = union(
-    contact.deletedAt === undefined ? contact.list_memberships : [],
-    input.list_memberships,
-  );
-  checkMax(lists.length, L.listMembershipsMax, 'list_memberships');
-  const customFields = mergeCustomFields(contact.custom_fields, input.custom_fields);
-  checkMax(customFields.length, L.customFieldValuesMax, 'custom_fields');
-  // Partial update: only the fields sent change.
-  for (const key of SCALAR_FIELDS) {
-    const value = input.fields[key];
-    if (value !== undefined) setScalar(contact, key, value);
-  }
-  contact.list_memberships = lists;
-  contact.custom_fields = customFields;
-  if (input.phone && !(contact.phone_numbers ?? []).some((p) => p.phone_number === input.phone)) {
-    const phones = [
-      ...(contact.phone_numbers ?? []),
-      ...phoneRecords(store, [{ phone_number: input.phone, kind: 'other' }], now),
-    ];
-    contact.phone_numbers = phones.slice(-L.phonesMax);
-  }
-  if (input.address) {
-    const others = (contact.street_addresses ?? []).filter((a) => a.kind !== input.address?.kind);
-    contact.street_addresses = [...others, ...addressRecords(store, [input.address], now)].slice(
-      -L.addressesMax,
-    );
-  }
-  // §4.6: an existing contact becomes explicit, even an unsubscribed one.
-  const email = contact.email;
-  if (email && email.permission !== 'explicit') {
-    email.permission = 'explicit';
-    email.optInSource = 'Contact';
-    email.optInDate = now;
-    email.updatedAt = now;
-    delete email.optOutDate;
-    delete email.optOutSource;
-    delete email.optOutReason;
-  }
-  contact.update_source = 'Contact';
-  contact.updatedAt = now;
-  delete contact.deletedAt;
-  return { contact, created: false };
 }
 
 /** §5: soft delete; memberships cleared, permission unchanged, updated_at by behaviour. */

@@ -4,11 +4,12 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { FaultInput } from '../shared/faults.ts';
+import type { Behaviour } from './behaviour.ts';
 import type { Control, UiEdit } from './control.ts';
 import type { SeedInput } from './demo.ts';
 import { CcHttpError } from './errors.ts';
 import type { RateLimitOptions } from './rate-limit.ts';
-import type { Behaviour, Permission, TrackingKind } from './store.ts';
+import type { Permission, TrackingKind } from './store.ts';
 import type { EngagementInput } from './tracking.ts';
 
 type Body = Record<string, unknown>;

@@ -3,13 +3,14 @@ import type { FakeClock } from '../shared/clock.ts';
 import type { FaultInput, FaultRegistry } from '../shared/faults.ts';
 import type { LoggedRequest, RequestLog } from '../shared/request-log.ts';
 import type { ActivityRunner } from './activities.ts';
+import type { Behaviour } from './behaviour.ts';
 import { createContact, optOut } from './contacts.ts';
 import type { FakeContext } from './context.ts';
 import type { SeedInput } from './demo.ts';
 import { validationError } from './errors.ts';
 import type { OAuthServer, TokenSet } from './oauth.ts';
 import type { RateLimiter, RateLimitOptions } from './rate-limit.ts';
-import type { Behaviour, ContactRecord, OAuthApp, Permission } from './store.ts';
+import type { ContactRecord, OAuthApp, Permission } from './store.ts';
 import { type EngagementInput, recordEngagement, sendCampaign } from './tracking.ts';
 
 export interface UiEdit {

@@ -11,6 +11,7 @@ import { createClock, type FakeClock } from '../shared/clock.ts';
 import { FaultRegistry } from '../shared/faults.ts';
 import { RequestLog } from '../shared/request-log.ts';
 import { ActivityRunner } from './activities.ts';
+import type { Behaviour } from './behaviour.ts';
 import type { AuthContext, FakeContext } from './context.ts';
 import { type Control, createControl } from './control.ts';
 import { registerControlRoutes } from './control-routes.ts';
@@ -23,7 +24,7 @@ import { registerContactRoutes } from './routes/contacts.ts';
 import { registerListRoutes } from './routes/lists.ts';
 import { registerReportingRoutes } from './routes/reporting.ts';
 import { registerTagRoutes } from './routes/tags.ts';
-import { type Behaviour, CcStore, type OAuthApp } from './store.ts';
+import { CcStore, type OAuthApp } from './store.ts';
 
 export interface RegisteredApp {
   clientId: string;
@@ -41,7 +42,7 @@ export interface ConstantContactFakeOptions {
   /** Bulk activity processing time in fake-clock ms; 0 (default) completes right away. */
   activityDelayMs?: number;
   apps?: RegisteredApp[];
-  /** Switches for the UNCONFIRMED points (store.ts `Behaviour`). */
+  /** Switches for the UNCONFIRMED points (behaviour.ts `Behaviour`). */
   behaviour?: Partial<Behaviour>;
   /** Request-log capacity. */
   logCapacity?: number;

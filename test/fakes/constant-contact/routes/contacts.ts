@@ -4,8 +4,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { ccContactLimits as L } from '../../../../server/constant-contact/provider.ts';
-import { parseContactBody, parseSignUpBody } from '../contact-input.ts';
-import { createContact, putContact, signUp, softDelete } from '../contacts.ts';
+import { parseContactBody } from '../contact-input.ts';
+import { createContact, putContact, softDelete } from '../contacts.ts';
 import {
   accountOf,
   boolOf,
@@ -20,6 +20,7 @@ import {
 } from '../context.ts';
 import { apiError, notFound, validationError } from '../errors.ts';
 import { type ContactInclude, contactResource, type JsonObject } from '../resource.ts';
+import { parseSignUpBody, signUp } from '../sign-up.ts';
 import type { AccountStore, ContactRecord } from '../store.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
