@@ -6,7 +6,7 @@
  * rethrown as a `RetryLaterError` carrying the time, so a job can be rescheduled for then
  * instead of holding a worker until midnight.
  */
-import { type ApiError, decideRetry, type RetryDecision } from './errors.ts';
+import { type ApiError, decideRetry, type RetryDecision, type WaitReason } from './errors.ts';
 
 export interface RetryOptions {
   decide?: (error: unknown, attempt: number, now: number) => RetryDecision;
@@ -25,7 +25,7 @@ export class RetryLaterError extends Error {
   override readonly name = 'RetryLaterError';
   constructor(
     readonly retryAtMs: number,
-    readonly reason: string,
+    readonly reason: WaitReason,
     readonly error: ApiError | unknown,
   ) {
     super(`Retry after ${new Date(retryAtMs).toISOString()} (${reason})`);
