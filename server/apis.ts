@@ -33,8 +33,8 @@ export function createApis(db: Database, config: Readonly<Config>): AppApis {
     createPipedriveClient({ apiDomain, companyId, tokens, budget });
 
   return {
-    pipedriveInstall(apiDomain, tokens): InstallApi {
-      let client = pipedrive(apiDomain, UNKNOWN_COMPANY, tokens);
+    pipedriveInstall(apiDomain, tokens, companyId = UNKNOWN_COMPANY): InstallApi {
+      let client = pipedrive(apiDomain, companyId, tokens);
       return {
         async me() {
           const me = await client.users.me();

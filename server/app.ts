@@ -11,6 +11,7 @@ import type { Database } from './db/database.ts';
 import { errorsPlugin } from './http/plugins/errors.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { oauthRoutes } from './http/routes/oauth.ts';
+import { panelRoutes } from './http/routes/panel.ts';
 import { webhookRoutes } from './http/routes/webhooks.ts';
 import type { Logger } from './log.ts';
 import type { InstallApi } from './pipedrive/install.ts';
@@ -31,7 +32,8 @@ export interface AppDeps {
 }
 
 export interface AppApis {
-  pipedriveInstall(apiDomain: string, tokens: TokenSource): InstallApi;
+  /** `companyId` when known; a fresh token's company is learnt from /v1/users/me. */
+  pipedriveInstall(apiDomain: string, tokens: TokenSource, companyId?: number): InstallApi;
   ccAccount(tokens: TokenSource): { summary(): Promise<{ accountId: string; name: string }> };
 }
 
@@ -59,5 +61,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (scope) => healthRoutes(scope, deps));
   await app.register(async (scope) => webhookRoutes(scope, deps));
   await app.register(async (scope) => oauthRoutes(scope, deps));
+  await app.register(async (scope) => panelRoutes(scope, deps));
   return app;
 }

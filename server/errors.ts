@@ -54,6 +54,11 @@ export const errorCatalogue = {
     message: 'Constant Contact no longer accepts the app’s authorisation for this account.',
     fix: 'Open the app settings in Pipedrive and choose Reconnect Constant Contact.',
   },
+  CC_NOT_CONFIGURED: {
+    status: 409,
+    message: 'This installation of the app has no Constant Contact application configured.',
+    fix: 'The operator sets CC_CLIENT_ID and CC_CLIENT_SECRET (see .env.example) and restarts the app.',
+  },
   NOT_FOUND: {
     status: 404,
     message: 'There is nothing at this address.',

@@ -20,6 +20,7 @@ import { migrate } from './db/migrate.ts';
 import { openPostgresServer } from './db/server.ts';
 import { prune } from './jobs/prune.ts';
 import { declareQueues, registerWorkers } from './jobs/queues.ts';
+import { checkWebhooks } from './jobs/webhooks-check.ts';
 import { createLogger } from './log.ts';
 
 type Role = 'all' | 'web' | 'worker';
@@ -111,30 +112,21 @@ try {
   cleanup.push(() => boss.stop({ graceful: true, timeout: config.shutdownTimeoutMs }));
   await declareQueues(boss);
 
+  // OAuth callback URLs are fixed when the app is built, so the port must be known first.
+  const port = config.port === 0 ? await freePort() : config.port;
+  const publicUrl = config.publicUrl ?? `http://${config.host}:${port}`;
+  const apis = createApis(db, config);
+
   let app: FastifyInstance | undefined;
   if (role !== 'worker') {
-    // OAuth callback URLs are fixed when the app is built, so the port must be known first.
-    const port = config.port === 0 ? await freePort() : config.port;
-    const publicUrl = config.publicUrl ?? `http://${config.host}:${port}`;
-    app = await buildApp({
-      config,
-      db,
-      boss,
-      logger,
-      lifecycle,
-      keyring,
-      publicUrl,
-      apis: createApis(db, config),
-    });
+    app = await buildApp({ config, db, boss, logger, lifecycle, keyring, publicUrl, apis });
     const server = app;
     cleanup.push(() => server.close());
     try {
       await server.listen({ host: config.host, port });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-        throw new Error(
-          `Port ${config.port} on ${config.host} is in use. Set PORT to a free port.`,
-        );
+        throw new Error(`Port ${port} on ${config.host} is in use. Set PORT to a free port.`);
       }
       throw error;
     }
@@ -144,6 +136,12 @@ try {
     await registerWorkers(
       boss,
       {
+        'pipedrive.webhooks-check': async () => {
+          logger.info(
+            { companies: await checkWebhooks({ db, keyring, config, apis, publicUrl }) },
+            'webhooks checked',
+          );
+        },
         'maintenance.prune': async (payload) => {
           logger.info(await prune(db, payload), 'pruned old history');
         },

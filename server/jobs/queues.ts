@@ -41,6 +41,15 @@ export const queues = {
     },
     coalesceSeconds: 2,
   }),
+  /**
+   * Pipedrive bans, then deletes, webhooks whose deliveries fail (pipedrive-api.md §7.6), so
+   * each company's webhook is checked and recreated if gone. Every 30 minutes.
+   */
+  'pipedrive.webhooks-check': define({
+    payload: z.object({}),
+    options: { policy: 'singleton', retryLimit: 2, retryDelay: 60 },
+    schedule: '*/30 * * * *',
+  }),
   /** Deletes history past its retention and errors resolved long ago. Daily. */
   'maintenance.prune': define({
     payload: z.object({

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../server/db/embedded.ts';
 import { constantContactConnectUrl } from '../../server/http/routes/oauth.ts';
+import { checkWebhooks } from '../../server/jobs/webhooks-check.ts';
 import {
   type ConstantContactFake,
   createConstantContactFake,
@@ -182,6 +183,20 @@ describe('Pipedrive install', () => {
     });
     expect(response.statusCode).toBe(401);
     expect(await installations()).toHaveLength(1);
+  });
+});
+
+describe('webhook check', () => {
+  it('recreates the person webhook after Pipedrive removed it', async () => {
+    const hooks = pd.store.company(companyId)!.webhooks;
+    hooks.clear(); // what Pipedrive does to a webhook that kept failing (§7.6)
+    expect(await checkWebhooks(t.appDeps)).toEqual({ [companyId]: 'ok' });
+    const ours = [...hooks.values()].filter(
+      (w) => w.subscription_url === `${t.publicUrl}/webhooks/pipedrive/${companyId}`,
+    );
+    expect(ours).toHaveLength(1);
+    expect(await checkWebhooks(t.appDeps)).toEqual({ [companyId]: 'ok' });
+    expect(hooks.size).toBe(1);
   });
 });
 
