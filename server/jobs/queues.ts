@@ -22,6 +22,43 @@ const define = <S extends z.ZodType>(definition: QueueDefinition<S>) => definiti
 
 export const queues = {
   /**
+   * The initial (historical) sync of a connection, or its dry-run: the run's progress and
+   * result live in `sync_runs` (runId). One per connection at a time (singletonKey
+   * `connection:<id>`); resumable, so a retry after a crash continues from the checkpoint.
+   */
+  'sync.initial': define({
+    payload: z.object({
+      connectionId: z.number().int().positive(),
+      runId: z.number().int().positive(),
+      dryRun: z.boolean(),
+    }),
+    options: {
+      policy: 'stately',
+      retryLimit: 10,
+      retryDelay: 30,
+      retryBackoff: true,
+      retryDelayMax: 900,
+      expireInSeconds: 4 * 3600,
+    },
+  }),
+  /**
+   * "Sync now" and the scheduled rescans: membership of Pipedrive filters / CC lists and
+   * changes since the watermarks, for one connection (singletonKey `connection:<id>`).
+   */
+  'sync.scan': define({
+    payload: z.object({
+      connectionId: z.number().int().positive(),
+      reason: z.enum(['sync_now', 'scheduled']),
+    }),
+    options: {
+      policy: 'stately',
+      retryLimit: 5,
+      retryDelay: 30,
+      retryBackoff: true,
+      retryDelayMax: 900,
+    },
+  }),
+  /**
    * A Pipedrive person was created, changed, deleted or merged (from the webhook receiver).
    * `stately` + a per-person singletonKey: at most one queued and one running per person, so
    * bursts coalesce and one person is never synced by two workers at once. The job carries
@@ -64,6 +101,11 @@ export const queues = {
 export type QueueName = keyof typeof queues;
 export type Payload<N extends QueueName> = z.output<(typeof queues)[N]['payload']>;
 export type PayloadInput<N extends QueueName> = z.input<(typeof queues)[N]['payload']>;
+/** The singleton key that keeps one run or scan per connection at a time. */
+export function connectionJobKey(connectionId: number): string {
+  return `connection:${connectionId}`;
+}
+
 /** The singleton key that serialises and coalesces work for one person of one company. */
 export function personJobKey(companyId: number, personId: number): string {
   return `person:${companyId}:${personId}`;
