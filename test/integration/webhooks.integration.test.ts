@@ -80,6 +80,16 @@ describe('webhook receiver', () => {
     expect(await jobsFor(102)).toHaveLength(1);
   });
 
+  it('stores one copy when the same delivery arrives several times at once', async () => {
+    const body = delivery({}, 107);
+    const before = await storedEvents();
+    const responses = await Promise.all(Array.from({ length: 5 }, () => post(body)));
+    expect(responses.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 200]);
+    expect(responses.filter((r) => r.json().duplicate === false)).toHaveLength(1);
+    expect(await storedEvents()).toBe(before + 1);
+    expect(await jobsFor(107)).toHaveLength(1);
+  });
+
   it('coalesces a burst for one person into one queued job', async () => {
     for (let i = 0; i < 5; i++) expect((await post(delivery({}, 103))).statusCode).toBe(200);
     expect(await jobsFor(103)).toHaveLength(1);

@@ -6,16 +6,15 @@
  * garbage must not count against a healthy subscription any more than needed.
  *
  * Hot path (target ≥ 2,000 deliveries/s): credentials are cached in memory for a short time,
- * so a delivery costs one transaction with one insert and one job insert.
+ * and deliveries share transactions (group commit, see ../intake.ts).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { fromKysely } from 'pg-boss';
 import { z } from 'zod';
 import type { AppDeps } from '../../app.ts';
 import { safeEqual } from '../../crypto.ts';
 import { AppError } from '../../errors.ts';
-import { personJobKey, queues } from '../../jobs/queues.ts';
 import { webhookPayload } from '../../pipedrive/webhook-payload.ts';
+import { IntakeBatcher } from '../intake.ts';
 
 const params = z.object({ companyId: z.coerce.number().int().positive() });
 
@@ -25,6 +24,7 @@ const CREDENTIAL_CACHE_MS = 30_000;
 
 export async function webhookRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const cache = new Map<number, { user: string; password: string; until: number }>();
+  const intake = new IntakeBatcher(deps.db, deps.boss);
 
   async function credentials(companyId: number) {
     const hit = cache.get(companyId);
@@ -73,35 +73,15 @@ export async function webhookRoutes(app: FastifyInstance, deps: AppDeps): Promis
     }
     if (meta.entity !== 'person') return { ok: true, ignored: `entity ${meta.entity}` };
 
-    const stored = await deps.db.transaction().execute(async (trx) => {
-      const row = await trx
-        .insertInto('webhook_events')
-        .values({
-          company_id: companyId,
-          event_id: meta.id,
-          action: meta.action,
-          entity: meta.entity,
-          entity_id: meta.entity_id,
-          payload: JSON.stringify(parsed.data),
-        })
-        .onConflict((oc) => oc.columns(['company_id', 'event_id']).doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (!row) return false;
+    const stored = await intake.add({
+      companyId,
+      eventId: meta.id,
+      action: meta.action,
+      entity: meta.entity,
+      entityId: meta.entity_id,
+      payload: parsed.data,
       // A merge reports the loser's delete with merged_to_id: the survivor needs a look too.
-      const personIds = [meta.entity_id, ...(meta.merged_to_id ? [meta.merged_to_id] : [])];
-      for (const personId of personIds) {
-        await deps.boss.send(
-          'pipedrive.person-changed',
-          queues['pipedrive.person-changed'].payload.parse({ companyId, personId }),
-          {
-            db: fromKysely(trx),
-            singletonKey: personJobKey(companyId, personId),
-            startAfter: queues['pipedrive.person-changed'].coalesceSeconds,
-          },
-        );
-      }
-      return true;
+      personIds: [meta.entity_id, ...(meta.merged_to_id ? [meta.merged_to_id] : [])],
     });
     return { ok: true, duplicate: !stored };
   });
