@@ -254,3 +254,60 @@ describe('uninstall', () => {
     expect(companies).toHaveLength(0);
   });
 });
+
+describe('install by a user without admin rights', () => {
+  it('installs, and says in the settings what to do about the webhook', async () => {
+    const port = await freePort();
+    const publicUrl = `http://127.0.0.1:${port}`;
+    const limited = createPipedriveFake({
+      seed: 'demo',
+      apps: [
+        {
+          clientId: PD.id,
+          clientSecret: PD.secret,
+          redirectUri: `${publicUrl}/auth/pipedrive/callback`,
+          scopes: ['base', 'contacts:full', 'users:read', 'search:read'],
+        },
+      ],
+    });
+    await limited.listen(0);
+    const app = await startTestApp({
+      port,
+      env: {
+        PIPEDRIVE_CLIENT_ID: PD.id,
+        PIPEDRIVE_CLIENT_SECRET: PD.secret,
+        PIPEDRIVE_OAUTH_URL: limited.baseUrl,
+        ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+      },
+    });
+    try {
+      const start = await app.app.inject('/auth/pipedrive');
+      const cookie = String([start.headers['set-cookie']].flat()[0]).split(';')[0] as string;
+      const back = new URL(
+        String(
+          (await fetch(String(start.headers.location), { redirect: 'manual' })).headers.get(
+            'location',
+          ),
+        ),
+      );
+      const response = await app.app.inject({
+        url: `${back.pathname}${back.search}`,
+        headers: { cookie },
+      });
+      expect(response.statusCode).toBe(200);
+      expect(response.body).toContain('admin rights');
+      const company = await app.database.db
+        .selectFrom('companies')
+        .selectAll()
+        .executeTakeFirstOrThrow();
+      expect(company.webhook_status).toBe('missing_rights');
+      expect(company.webhook_error).toContain('Ask a Pipedrive admin');
+      expect(await app.database.db.selectFrom('installations').select('id').execute()).toHaveLength(
+        1,
+      );
+    } finally {
+      await app.close();
+      await limited.close();
+    }
+  });
+});
