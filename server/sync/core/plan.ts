@@ -1,0 +1,263 @@
+/**
+ * The planner: two snapshots (either may be missing) plus the pair's link → the actions the
+ * shell executes and the base it stores afterwards (STYLE habit 8). Every rule cited below is
+ * from DESIGN §3. No I/O, no clock: `now` is an argument and only stamps actions.
+ *
+ * Decisions where DESIGN §3 is silent:
+ * - Rules gate each flow: values go to CC only while the person is in the Pipedrive rule (and
+ *   the direction allows it), to Pipedrive only while the contact is in the CC rule.
+ * - An email collision withholds every write for the pair, not just the email ("nothing is
+ *   overwritten"); the base stays, so the pair is planned again once the admin fixes it.
+ * - A write that could not be made (missing option label, birthday without a year, CC item
+ *   limit) keeps that field's old base, so the unchanged side never looks "changed to" the
+ *   old value and nothing is cleared on the next run.
+ * - A linked pair whose contact was deleted is marked first; it is revived when the person
+ *   changed since the base (DESIGN: "if the person later changes while in the rule").
+ * - Create and revive actions imply the link: the shell stores it with the id CC or Pipedrive
+ *   returns (or, on CC 409, with the existing contact's id and re-plans it as a new pair).
+ */ import type { LinkBase, LinkSnapshot, LinkState, Plan, PlanInput } from './actions.ts';
+import {
+  type ContactSnapshot,
+  contactUnsubscribed,
+  type PersonSnapshot,
+  readContact,
+  readPerson,
+  type SideRecord,
+} from './map.ts';
+import { contactWrite, personWrite } from './map-write.ts';
+import { merge, mergeField } from './merge.ts';
+import { sameValue } from './normalise.ts';
+import { createContact, createPerson, revive } from './plan-create.ts';
+import {
+  type Ctx,
+  droppedIds,
+  empty,
+  liveContact,
+  livePerson,
+  narrow,
+  nextValues,
+  readWarnings,
+  sortIssues,
+} from './plan-util.ts';
+
+export type * from './actions.ts';
+
+export function plan(input: PlanInput): Plan {
+  const toCc = input.settings.direction !== 'to_pipedrive' && input.inPipedriveRule;
+  const toPipedrive = input.settings.direction !== 'to_cc' && input.inCcRule;
+  const mergeFields = input.fields.flatMap((f) => {
+    const direction = narrow(f.direction, toCc, toPipedrive);
+    return direction ? [{ id: f.id, kind: f.kind, direction }] : [];
+  });
+  const ctx: Ctx = { ...input, toCc, toPipedrive, mergeFields };
+  const result = input.link ? planLinked(ctx, input.link) : planNew(ctx);
+  if (result.actions.length === 0) result.actions.push({ kind: 'nothing', reason: 'in_sync' });
+  return result;
+}
+
+function planNew(ctx: Ctx): Plan {
+  const person = livePerson(ctx.person);
+  const contact = ctx.contact;
+  if (person && ctx.duplicateOf !== undefined) {
+    return {
+      ...empty('no_counterpart'),
+      actions: [
+        {
+          kind: 'record_error',
+          code: 'DUPLICATE_EMAIL',
+          personId: person.id,
+          detail: `The oldest person with this email (id ${ctx.duplicateOf}) is synced instead.`,
+        },
+      ],
+    };
+  }
+  const live = liveContact(contact);
+  if (person && live) return planPair(ctx, person, live);
+  if (person) {
+    if (!ctx.toCc) return empty('out_of_rule');
+    const pd = readPerson(person, ctx.fields);
+    if (!pd.email.ok) {
+      return {
+        ...empty('no_counterpart'),
+        actions: [{ kind: 'exclude', side: 'pipedrive', id: person.id, reason: pd.email.reason }],
+      };
+    }
+    // DESIGN §3: deleted CC contacts are revived when their person is in the rule.
+    if (contact) return revive(ctx, person, contact.contact_id, contact, null, pd, pd.email.email);
+    return createContact(ctx, person, pd, pd.email.email);
+  }
+  if (live) {
+    if (!ctx.toPipedrive) return empty('out_of_rule');
+    const cc = readContact(live, ctx.fields);
+    if (!cc.email.ok) {
+      return {
+        ...empty('no_counterpart'),
+        actions: [{ kind: 'exclude', side: 'cc', id: live.contact_id, reason: cc.email.reason }],
+      };
+    }
+    return createPerson(ctx, live, cc, cc.email.email);
+  }
+  return empty('no_counterpart');
+}
+
+/** A new pair matched by email: link, then reconcile fields by the initial rules. */
+function planPair(ctx: Ctx, person: PersonSnapshot, contact: ContactSnapshot): Plan {
+  if (!ctx.toCc && !ctx.toPipedrive) return empty('out_of_rule');
+  const pd = readPerson(person, ctx.fields);
+  if (!pd.email.ok) {
+    return {
+      ...empty('no_counterpart'),
+      actions: [{ kind: 'exclude', side: 'pipedrive', id: person.id, reason: pd.email.reason }],
+    };
+  }
+  const email = pd.email.email;
+  const out = reconcile(ctx, person, contact, pd, readContact(contact, ctx.fields), null, email);
+  out.actions.unshift({
+    kind: 'link',
+    personId: person.id,
+    contactId: contact.contact_id,
+    email,
+    unsubscribed: contactUnsubscribed(contact),
+    at: ctx.now,
+  });
+  return out;
+}
+
+/** Merge a live pair's fields (and email) and turn the result into update actions. */
+function reconcile(
+  ctx: Ctx,
+  person: PersonSnapshot,
+  contact: ContactSnapshot,
+  pd: SideRecord,
+  cc: SideRecord,
+  old: LinkBase | null,
+  email: string | null,
+): Plan {
+  const m = merge({
+    fields: ctx.mergeFields,
+    base: old?.values ?? null,
+    pipedrive: pd.values,
+    cc: cc.values,
+    conflictWinner: ctx.settings.conflictWinner,
+  });
+  const emails = mergeEmail(ctx, pd, cc, old, email);
+  if ((emails.toCc !== undefined || emails.toPipedrive !== undefined) && ctx.emailTaken) {
+    return {
+      actions: [
+        {
+          kind: 'record_error',
+          code: 'EMAIL_COLLISION',
+          personId: person.id,
+          contactId: contact.contact_id,
+          detail: `The new email ${emails.toCc ?? emails.toPipedrive} belongs to another synced contact.`,
+        },
+      ],
+      base: old,
+      conflicts: [],
+      warnings: [],
+    };
+  }
+  const ids = { personId: person.id, contactId: contact.contact_id };
+  const out: Plan = { actions: [], base: null, conflicts: m.conflicts, warnings: [] };
+  const dropped = new Set<string>();
+
+  if (Object.keys(m.toCc).length > 0 || emails.toCc !== undefined) {
+    const write = contactWrite(m.toCc, ctx.fields, contact, emails.toCc);
+    for (const id of droppedIds(m.toCc, write)) dropped.add(id);
+    if (write.written.length > 0 || emails.toCc !== undefined) {
+      out.actions.push({ kind: 'update_contact', ...ids, body: write.body, fields: write.written });
+    }
+    sortIssues(write.issues, out, ids);
+  }
+  if (Object.keys(m.toPipedrive).length > 0 || emails.toPipedrive !== undefined) {
+    const write = personWrite(m.toPipedrive, ctx.fields, person, emails.toPipedrive);
+    for (const id of droppedIds(m.toPipedrive, write)) dropped.add(id);
+    if (write.written.length > 0 || emails.toPipedrive !== undefined) {
+      out.actions.push({ kind: 'update_person', ...ids, body: write.body, fields: write.written });
+    }
+    sortIssues(write.issues, out, ids);
+  }
+  out.warnings.unshift(...readWarnings(pd, m.toCc), ...cc.issues);
+  out.base = {
+    email: emails.agreed ?? old?.email ?? '',
+    values: nextValues(ctx, old?.values ?? null, m.agreed, dropped),
+  };
+  return out;
+}
+
+/**
+ * Email as a two-way field whose base is the link's email (DESIGN §3: after linking, an email
+ * change on either side updates the other). An invalid or missing email on one side is not a
+ * change to copy: a CC contact needs its address, and matching needs a valid one.
+ */
+function mergeEmail(
+  ctx: Ctx,
+  pd: SideRecord,
+  cc: SideRecord,
+  old: LinkBase | null,
+  email: string | null,
+): { toCc?: string; toPipedrive?: string; agreed: string | null } {
+  if (!old) return { agreed: email };
+  const pdEmail = pd.email.ok ? pd.email.email : old.email;
+  const ccEmail = cc.email.ok ? cc.email.email : old.email;
+  const direction = narrow('both', ctx.toCc, ctx.toPipedrive);
+  if (!direction) return { agreed: old.email };
+  const m = mergeField({
+    field: { id: 'email', kind: 'text', direction },
+    base: old.email,
+    pipedrive: pdEmail,
+    cc: ccEmail,
+    conflictWinner: ctx.settings.conflictWinner,
+  });
+  return {
+    toCc: m.toCc ?? undefined,
+    toPipedrive: m.toPipedrive ?? undefined,
+    agreed: m.agreed,
+  };
+}
+
+function planLinked(ctx: Ctx, link: LinkSnapshot): Plan {
+  const ids = { personId: link.personId, contactId: link.contactId };
+  const mark = (state: LinkState): Plan =>
+    link.state === state
+      ? empty('already_marked', link.base)
+      : {
+          actions: [{ kind: 'mark_link', ...ids, state, at: ctx.now }],
+          base: link.base,
+          conflicts: [],
+          warnings: [],
+        };
+  const person = livePerson(ctx.person);
+  // DESIGN §3: a deleted person leaves the contact as it is, subscribed; only the link changes.
+  if (!person) return mark('person_deleted');
+  const contact = liveContact(ctx.contact);
+  if (!contact) {
+    if (!ctx.toCc) return mark('contact_deleted');
+    const pd = readPerson(person, ctx.fields);
+    if (!pd.email.ok || !personChanged(ctx, pd, link.base)) return mark('contact_deleted');
+    return revive(ctx, person, link.contactId, ctx.contact, link.base, pd, pd.email.email);
+  }
+  // DESIGN §3: out of rule stops syncing; nothing is deleted or unsubscribed.
+  if (!ctx.toCc && !ctx.toPipedrive) return mark('out_of_rule');
+  const pd = readPerson(person, ctx.fields);
+  const cc = readContact(contact, ctx.fields);
+  // A link that never completed a sync has no base email: take the current one.
+  const email =
+    link.base?.email ?? (pd.email.ok ? pd.email.email : cc.email.ok ? cc.email.email : null);
+  const out = reconcile(ctx, person, contact, pd, cc, link.base, email);
+  if (link.state !== 'active' && out.actions[0]?.kind !== 'record_error') {
+    out.actions.unshift({ kind: 'mark_link', ...ids, state: 'active', at: ctx.now });
+  }
+  return out;
+}
+
+/** Whether the person moved away from the base in anything that flows to CC. */
+function personChanged(ctx: Ctx, pd: SideRecord, base: LinkBase | null): boolean {
+  if (!base) return true;
+  if (pd.email.ok && pd.email.email !== base.email) return true;
+  return ctx.mergeFields.some(
+    (f) =>
+      f.direction !== 'to_pipedrive' &&
+      !sameValue(f.kind, pd.values[f.id] ?? null, base.values[f.id] ?? null),
+  );
+}
