@@ -83,6 +83,28 @@ describe('authorization code with PKCE', () => {
     expect(res.body.refresh_token).toBeUndefined();
   });
 
+  it('lets a public client exchange a PKCE code with client_id and no secret, but not a plain code', async () => {
+    const form = (code: string, extra: Record<string, string>) =>
+      fetch(`${h.base}/oauth2/default/v1/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: APP.redirectUri,
+          client_id: APP.clientId,
+          ...extra,
+        }).toString(),
+      });
+    h.fake.clock.advance(1000);
+    const ok = await form(await authorize('contact_data'), { code_verifier: verifier });
+    expect(ok.status).toBe(200);
+    h.fake.clock.advance(1000);
+    const plain = await form(await authorize('contact_data', false), {});
+    expect(plain.status).toBe(401);
+    expect((await plain.json()).error).toBe('invalid_client');
+  });
+
   it('rejects a bad client secret', async () => {
     const code = await authorize('contact_data');
     const bad = `Basic ${Buffer.from(`${APP.clientId}:nope`).toString('base64')}`;

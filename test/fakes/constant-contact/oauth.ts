@@ -176,14 +176,19 @@ export class OAuthServer {
   }
 
   token(request: FastifyRequest, limiter: RateLimiter): TokenSet {
-    const app = this.clientFromBasic(request);
-    limiter.takeToken(app.clientId);
     // §3.4: CC's examples put the fields in the query string; a form body works too.
     const params: Record<string, string | undefined> = {
       ...(request.query as Record<string, string | undefined>),
       ...((request.body ?? {}) as Record<string, string | undefined>),
     };
-    if (params.grant_type === 'authorization_code') return this.exchangeCode(app, params);
+    // §3.2: a PKCE public client sends `client_id` and no secret; everyone else uses Basic.
+    const publicApp = request.headers.authorization
+      ? undefined
+      : this.store.apps.get(params.client_id ?? '');
+    const app = publicApp ?? this.clientFromBasic(request);
+    limiter.takeToken(app.clientId);
+    if (params.grant_type === 'authorization_code')
+      return this.exchangeCode(app, params, !!publicApp);
     if (params.grant_type === 'refresh_token') return this.refresh(app, params.refresh_token ?? '');
     throw oauthError(
       400,
@@ -192,7 +197,11 @@ export class OAuthServer {
     );
   }
 
-  private exchangeCode(app: OAuthApp, params: Record<string, string | undefined>): TokenSet {
+  private exchangeCode(
+    app: OAuthApp,
+    params: Record<string, string | undefined>,
+    publicClient: boolean,
+  ): TokenSet {
     const invalid = oauthError(
       400,
       'invalid_grant',
@@ -203,6 +212,9 @@ export class OAuthServer {
     if (code.used || code.expiresAt <= this.clock.now()) throw invalid;
     // Single use (§3.3): even a failed exchange burns the code.
     code.used = true;
+    if (publicClient && !code.codeChallenge) {
+      throw oauthError(401, 'invalid_client', 'Client authentication failed.');
+    }
     if (params.redirect_uri !== code.redirectUri) {
       throw oauthError(
         400,
