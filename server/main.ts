@@ -115,12 +115,26 @@ try {
   // OAuth callback URLs are fixed when the app is built, so the port must be known first.
   const port = config.port === 0 ? await freePort() : config.port;
   const publicUrl = config.publicUrl ?? `http://${config.host}:${port}`;
+
+  // --- Demo mode (no Pipedrive credentials): both fakes in-process, the app's OAuth clients
+  // pointed at them, a host page at /demo. Loaded on demand so production never imports it.
+  const demo =
+    config.demo && role !== 'worker'
+      ? await (await import('./demo/index.ts')).startDemo(config, publicUrl)
+      : undefined;
+  if (demo) {
+    cleanup.push(demo.stop);
+    config = demo.config;
+  }
+  // --- end demo mode
+
   const apis = createApis(db, config);
 
   let app: FastifyInstance | undefined;
   if (role !== 'worker') {
     app = await buildApp({ config, db, boss, logger, lifecycle, keyring, publicUrl, apis });
     const server = app;
+    if (demo) await demo.routes(server, db);
     cleanup.push(() => server.close());
     try {
       await server.listen({ host: config.host, port });
@@ -129,6 +143,17 @@ try {
         throw new Error(`Port ${port} on ${config.host} is in use. Set PORT to a free port.`);
       }
       throw error;
+    }
+    if (demo) {
+      const installed = await demo.completeInstall(db);
+      logger.info(
+        {
+          pipedriveFake: demo.pipedriveUrl,
+          constantContactFake: demo.constantContactUrl,
+          ...installed,
+        },
+        'demo: installed in the Pipedrive fake and connected to the Constant Contact fake',
+      );
     }
   }
 
@@ -146,7 +171,7 @@ try {
           logger.info(await prune(db, payload), 'pruned old history');
         },
       },
-      { concurrency: config.workerConcurrency },
+      { concurrency: config.workerConcurrency, logger },
     );
   }
 
@@ -157,6 +182,8 @@ try {
     { role, url, demo: config.demo },
     config.demo ? 'ready (no Pipedrive credentials configured: demo mode)' : 'ready',
   );
+  // The one URL to open in demo mode, on stdout so it stands out from the JSON log.
+  if (demo) console.log(`\n  Demo ready: open ${publicUrl}/demo\n`);
 } catch (error) {
   logger.fatal({ err: error }, error instanceof Error ? error.message : 'start failed');
   await shutdown('start failed', 1);

@@ -8,6 +8,8 @@
  */
 import type { Job, PgBoss, Queue, SendOptions } from 'pg-boss';
 import { z } from 'zod';
+import type { Logger } from '../log.ts';
+import { classifyJobError } from './classify.ts';
 
 export interface QueueDefinition<S extends z.ZodType> {
   payload: S;
@@ -140,8 +142,9 @@ export async function enqueue<N extends QueueName>(
 export async function registerWorkers(
   boss: PgBoss,
   handlers: Handlers,
-  options: { concurrency: number },
+  options: { concurrency: number; logger: Logger; now?: () => number },
 ): Promise<void> {
+  const now = options.now ?? Date.now;
   for (const [name, definition] of Object.entries(queues) as [
     QueueName,
     QueueDefinition<z.ZodType>,
@@ -150,9 +153,37 @@ export async function registerWorkers(
       | ((payload: unknown, job: Job<unknown>) => Promise<void>)
       | undefined;
     if (!handler) continue;
-    await boss.work(name, { localConcurrency: options.concurrency }, async (jobs) => {
-      for (const job of jobs) await handler(definition.payload.parse(job.data), job);
-    });
+    await boss.work(
+      name,
+      { localConcurrency: options.concurrency, includeMetadata: true },
+      async (jobs) => {
+        for (const job of jobs) {
+          try {
+            await handler(definition.payload.parse(job.data), job);
+          } catch (error) {
+            const outcome = classifyJobError(error, now());
+            if (outcome.kind === 'retry') throw error;
+            const log = { queue: name, jobId: job.id, err: error };
+            if (outcome.kind === 'stop') {
+              options.logger.warn(
+                { ...log, reason: outcome.reason },
+                'job stopped: retrying cannot help',
+              );
+            } else {
+              // pg-boss keeps the first payload of a key; a deferred run must re-read state anyway.
+              await boss.send(name, job.data as object, {
+                startAfter: new Date(outcome.untilMs),
+                ...(job.singletonKey ? { singletonKey: job.singletonKey } : {}),
+              });
+              options.logger.info(
+                { ...log, until: new Date(outcome.untilMs).toISOString() },
+                'job deferred',
+              );
+            }
+          }
+        }
+      },
+    );
     if (definition.schedule) {
       await boss.schedule(name, definition.schedule, {}, { tz: 'UTC' });
     }

@@ -4,8 +4,10 @@ import { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keyring } from '../../server/crypto.ts';
 import { ensureCompany } from '../../server/db/companies.repo.ts';
+import { AppError } from '../../server/errors.ts';
 import { prune } from '../../server/jobs/prune.ts';
 import { declareQueues, enqueue, registerWorkers } from '../../server/jobs/queues.ts';
+import { createLogger } from '../../server/log.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 
 let database: TestDatabase;
@@ -91,7 +93,7 @@ describe('maintenance.prune', () => {
     await registerWorkers(
       boss,
       { 'maintenance.prune': async (payload) => void (await prune(database.db, payload)) },
-      { concurrency: 1 },
+      { concurrency: 1, logger: createLogger({ level: 'silent' }) },
     );
     await enqueue(boss, 'maintenance.prune', {});
     const deadline = Date.now() + 15_000;
@@ -106,5 +108,49 @@ describe('maintenance.prune', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(remaining).toBe(1);
+  });
+});
+
+describe('failed jobs', () => {
+  async function stateAfter(
+    error: Error,
+    connectionId: number,
+  ): Promise<{ state: string; runs: number }> {
+    let runs = 0;
+    await registerWorkers(
+      boss,
+      {
+        'sync.scan': async (payload) => {
+          if (payload.connectionId !== connectionId) return;
+          runs += 1;
+          throw error;
+        },
+      },
+      { concurrency: 1, logger: createLogger({ level: 'silent' }) },
+    );
+    const id = await enqueue(boss, 'sync.scan', { connectionId, reason: 'sync_now' });
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const [job] = await boss.findJobs('sync.scan', { id: id as string });
+      if ((job && job.state !== 'created' && job.state !== 'active') || Date.now() > deadline) {
+        await boss.offWork('sync.scan');
+        return { state: job?.state ?? 'missing', runs };
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  it('stop without retrying when the grant is gone', async () => {
+    expect(await stateAfter(new AppError('CC_REAUTH_NEEDED'), 9001)).toEqual({
+      state: 'completed',
+      runs: 1,
+    });
+  });
+
+  it('go back to pg-boss for a retry when the failure may be transient', async () => {
+    expect(await stateAfter(new Error('connection reset'), 9002)).toEqual({
+      state: 'retry',
+      runs: 1,
+    });
   });
 });
