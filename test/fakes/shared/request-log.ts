@@ -40,12 +40,18 @@ export class RequestLog {
     app: FastifyInstance,
     identify: (request: unknown) => Pick<LoggedRequest, 'tenant' | 'clientId'>,
   ): void {
+    // `at` is when the request arrived, as the provider counts it for rate limits; stamping
+    // the response instead lets latency push calls the fake accepted into one window.
+    const arrived = new WeakMap<object, number>();
+    app.addHook('onRequest', async (request) => {
+      arrived.set(request, this.clock.now());
+    });
     app.addHook('onResponse', async (request, reply) => {
       const [path = '', query = ''] = request.url.split('?');
       if (path.startsWith('/__fake/')) return;
       if (this.entries.length >= this.capacity) this.entries.shift();
       this.entries.push({
-        at: this.clock.now(),
+        at: arrived.get(request) ?? this.clock.now(),
         method: request.method,
         path,
         query,
