@@ -104,7 +104,10 @@ export function revive(
   pd: SideRecord,
   email: string,
 ): Plan {
-  const cc = contact ? readContact(contact, ctx.fields).values : {};
+  const record = contact ? readContact(contact, ctx.fields) : null;
+  const cc = record?.values ?? {};
+  // The email goes along only when the person's differs from the one the contact still has.
+  const sameEmail = record?.email.ok === true && record.email.email === email;
   // The revive is driven by the person: every field that may reach CC follows Pipedrive, as
   // a one-way field would, so an old CC value never becomes a base Pipedrive does not hold.
   const m = merge({
@@ -116,7 +119,7 @@ export function revive(
     cc,
     conflictWinner: 'pipedrive',
   });
-  const write = contactWrite(m.toCc, ctx.fields, contact, email);
+  const write = contactWrite(m.toCc, ctx.fields, contact, sameEmail ? undefined : email);
   const listIds = ctx.settings.targetListIds;
   const out: Plan = {
     actions: [
