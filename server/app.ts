@@ -12,6 +12,8 @@ import { errorsPlugin } from './http/plugins/errors.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { oauthRoutes } from './http/routes/oauth.ts';
 import { panelRoutes } from './http/routes/panel.ts';
+import { personRoutes } from './http/routes/person.ts';
+import { staticRoutes } from './http/routes/static.ts';
 import { webhookRoutes } from './http/routes/webhooks.ts';
 import type { Logger } from './log.ts';
 import type { InstallApi } from './pipedrive/install.ts';
@@ -62,5 +64,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (scope) => webhookRoutes(scope, deps));
   await app.register(async (scope) => oauthRoutes(scope, deps));
   await app.register(async (scope) => panelRoutes(scope, deps));
+  await app.register(async (scope) => personRoutes(scope, deps));
+  await app.register(async (scope) => staticRoutes(scope));
   return app;
 }

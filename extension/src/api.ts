@@ -1,0 +1,98 @@
+/**
+ * The app's panel API, typed from the server's own route types (STYLE habit 11), so the two
+ * cannot drift. Every request carries a fresh signed token from Pipedrive (§10.3: they live
+ * 5 minutes); a 401 for an expired or bad token is retried once with a new one. Errors carry
+ * the server's `{ error: { code, message, fix } }` so the page can say what to do.
+ */
+import type { BudgetResponse, SessionResponse } from '../../server/http/routes/panel.ts';
+import type { PersonResponse, ResyncResponse } from '../../server/http/routes/person.ts';
+
+export type { BudgetResponse, PersonResponse, ResyncResponse, SessionResponse };
+
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fix: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Api {
+  session(): Promise<SessionResponse>;
+  budget(): Promise<BudgetResponse>;
+  connectConstantContact(): Promise<{ url: string }>;
+  disconnectConstantContact(): Promise<{ ok: boolean }>;
+  person(personId: number): Promise<PersonResponse>;
+  resyncPerson(personId: number): Promise<ResyncResponse>;
+}
+
+type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+export function createApi(
+  signedToken: () => Promise<string>,
+  options: { base?: string; fetch?: FetchLike } = {},
+): Api {
+  const base = options.base ?? '';
+  const doFetch: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
+
+  async function request<T>(method: 'GET' | 'POST', path: string): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      let response: Response;
+      try {
+        response = await doFetch(`${base}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${await signedToken()}` },
+        });
+      } catch {
+        throw new ApiError(
+          0,
+          'NETWORK',
+          'The app could not be reached.',
+          'Check your connection and try again.',
+        );
+      }
+      if (response.ok) return (await response.json()) as T;
+      const error = await errorOf(response);
+      // A token that expired between minting and arrival: one more try with a fresh one.
+      if (error.code === 'PANEL_UNAUTHENTICATED' && attempt === 0) continue;
+      throw error;
+    }
+  }
+
+  return {
+    session: () => request('GET', '/api/session'),
+    budget: () => request('GET', '/api/budget'),
+    connectConstantContact: () => request('POST', '/api/constant-contact/connect'),
+    disconnectConstantContact: () => request('POST', '/api/constant-contact/disconnect'),
+    person: (id) => request('GET', `/api/persons/${id}`),
+    resyncPerson: (id) => request('POST', `/api/persons/${id}/resync`),
+  };
+}
+
+async function errorOf(response: Response): Promise<ApiError> {
+  try {
+    const body = (await response.json()) as {
+      error?: { code?: string; message?: string; fix?: string };
+    };
+    if (body.error?.code && body.error.message) {
+      return new ApiError(
+        response.status,
+        body.error.code,
+        body.error.message,
+        body.error.fix ?? '',
+      );
+    }
+  } catch {
+    // Not our JSON (a proxy's page): fall through to the generic text.
+  }
+  return new ApiError(
+    response.status,
+    `HTTP_${response.status}`,
+    `The app answered with an unexpected error (${response.status}).`,
+    'Try again in a moment.',
+  );
+}

@@ -1,0 +1,99 @@
+/**
+ * The person panel's state: which person (from the iframe URL), its link, errors and history,
+ * and the "Resync this person" action.
+ */
+import type { Api, PersonResponse } from '../api.ts';
+import { type ErrorView, type Load, load, Store, toErrorView } from './store.ts';
+
+/** Pipedrive puts the person id in `selectedIds` (pipedrive-api.md §10.2). */
+export function personIdFromUrl(search: string): number | null {
+  const raw = new URLSearchParams(search).get('selectedIds')?.split(',')[0];
+  const id = Number(raw);
+  return Number.isInteger(id) && id > 0 ? id : null;
+}
+
+export interface PanelState {
+  person: Load<PersonResponse>;
+  resync:
+    | { status: 'idle' | 'busy' | 'queued' | 'already_queued' }
+    | { status: 'error'; error: ErrorView };
+}
+
+export type PanelModel = ReturnType<typeof createPanelModel>;
+
+export function createPanelModel(api: Api, personId: number) {
+  const store = new Store<PanelState>({
+    person: { status: 'loading' },
+    resync: { status: 'idle' },
+  });
+  const refresh = async () => store.set({ person: await load(() => api.person(personId)) });
+  return {
+    store,
+    refresh,
+    async resync(): Promise<void> {
+      store.set({ resync: { status: 'busy' } });
+      try {
+        const { queued } = await api.resyncPerson(personId);
+        store.set({ resync: { status: queued ? 'queued' : 'already_queued' } });
+      } catch (error) {
+        store.set({ resync: { status: 'error', error: toErrorView(error) } });
+      }
+    },
+  };
+}
+
+export interface LinkView {
+  tone: 'ok' | 'warn' | 'off';
+  headline: string;
+  detail: string | null;
+}
+
+const LINK_STATES: Record<string, { tone: LinkView['tone']; headline: string }> = {
+  active: { tone: 'ok', headline: 'Linked to a Constant Contact contact' },
+  person_deleted: { tone: 'warn', headline: 'The person was deleted; the contact was kept' },
+  contact_deleted: {
+    tone: 'warn',
+    headline: 'The contact was deleted in Constant Contact',
+  },
+  out_of_rule: { tone: 'off', headline: 'Linked, but outside the sync rules: not syncing' },
+};
+
+export function linkView(person: PersonResponse): LinkView {
+  if (!person.connected) {
+    return {
+      tone: 'off',
+      headline: 'Constant Contact is not connected',
+      detail: 'An admin connects it in the app settings.',
+    };
+  }
+  if (!person.link) {
+    return {
+      tone: 'off',
+      headline: 'Not linked to a Constant Contact contact',
+      detail: 'The person is linked when it is synced (it must have an email address).',
+    };
+  }
+  const state = LINK_STATES[person.link.state] ?? { tone: 'warn', headline: person.link.state };
+  return {
+    ...state,
+    detail: [
+      person.link.email,
+      person.link.lastSyncedAt
+        ? `last synced ${new Date(person.link.lastSyncedAt).toLocaleString('en')}`
+        : 'not synced yet',
+    ].join(' · '),
+  };
+}
+
+const DIRECTIONS: Record<string, string> = {
+  to_cc: 'Pipedrive → Constant Contact',
+  to_pipedrive: 'Constant Contact → Pipedrive',
+  none: '',
+};
+
+export function eventLine(event: PersonResponse['events'][number]): string {
+  const kind = event.kind.replace(/_/g, ' ');
+  const fields = event.fields.length > 0 ? `: ${event.fields.join(', ')}` : '';
+  const direction = DIRECTIONS[event.direction] ?? event.direction;
+  return [`${kind}${fields}`, direction, event.reason].filter(Boolean).join(' · ');
+}

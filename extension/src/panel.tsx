@@ -1,0 +1,35 @@
+import './styles.css';
+import { createApi } from './api.ts';
+import { boot } from './boot.tsx';
+import { ErrorBox, Shell } from './components/common.tsx';
+import { PanelPage } from './components/PanelPage.tsx';
+import { createPanelModel, personIdFromUrl } from './models/panel.ts';
+
+void boot({
+  height: 360,
+  page: (host) => {
+    const personId = personIdFromUrl(location.search);
+    if (personId === null) {
+      return (
+        <Shell host={host}>
+          <ErrorBox
+            error={{
+              code: 'NO_PERSON',
+              message: 'Pipedrive did not say which person this panel is for.',
+              fix: 'Open the panel from a person’s detail view.',
+            }}
+          />
+        </Shell>
+      );
+    }
+    const model = createPanelModel(
+      createApi(() => host.signedToken()),
+      personId,
+    );
+    return (
+      <Shell host={host}>
+        <PanelPage model={model} />
+      </Shell>
+    );
+  },
+});

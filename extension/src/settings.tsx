@@ -1,0 +1,20 @@
+import './styles.css';
+import { createApi } from './api.ts';
+import { boot } from './boot.tsx';
+import { Shell } from './components/common.tsx';
+import { SettingsPage } from './components/SettingsPage.tsx';
+import { createSettingsModel } from './models/settings.ts';
+
+void boot({
+  height: 600,
+  page: (host) => {
+    const api = createApi(() => host.signedToken());
+    // CC's consent page refuses to be framed, so it opens in its own window.
+    const model = createSettingsModel(api, (url) => window.open(url, '_blank', 'noopener'));
+    return (
+      <Shell host={host}>
+        <SettingsPage model={model} />
+      </Shell>
+    );
+  },
+});

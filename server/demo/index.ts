@@ -1,0 +1,45 @@
+/**
+ * Demo mode for `npm start` without Pipedrive credentials (README "Demo mode"). main.ts loads
+ * this module only when config.demo is true, so production never imports the fakes:
+ *
+ *   const demo = await startDemo(config, publicUrl)    // before buildApp: fakes + config
+ *   await demo.routes(app, db)                         // the host page at /demo
+ *   await demo.completeInstall(db)                     // after listen: the real OAuth flows
+ *   demo.stop()                                        // in the shutdown list
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/database.ts';
+import { DEMO, startDemoFakes } from './fakes.ts';
+import { demoHostRoutes } from './host.ts';
+import { completeDemoInstall, type DemoInstallResult } from './install.ts';
+
+export interface Demo {
+  /** The config the app runs with: the fakes' OAuth clients and URLs. */
+  config: Readonly<Config>;
+  pipedriveUrl: string;
+  constantContactUrl: string;
+  routes(app: FastifyInstance, db: Database): Promise<void>;
+  completeInstall(db: Database): Promise<DemoInstallResult>;
+  stop(): Promise<void>;
+}
+
+export async function startDemo(config: Readonly<Config>, publicUrl: string): Promise<Demo> {
+  const fakes = await startDemoFakes({ publicUrl });
+  const effective = fakes.configFor(config);
+  return {
+    config: effective,
+    pipedriveUrl: fakes.pipedrive.baseUrl,
+    constantContactUrl: fakes.constantContact.baseUrl,
+    routes: (app, db) =>
+      demoHostRoutes(app, {
+        db,
+        pipedrive: fakes.pipedrive,
+        companyId: fakes.companyId,
+        jwtSecret: DEMO.jwtSecret,
+      }),
+    completeInstall: (db) =>
+      completeDemoInstall({ publicUrl, db, jwtSecret: DEMO.jwtSecret, companyId: fakes.companyId }),
+    stop: fakes.stop,
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * The person panel's API (Person detail view, DESIGN §2): whether this person is linked to a
+ * Constant Contact contact, its open errors with what to do, and its recent history; plus
+ * "Resync this person". Behind panel-auth like panel.ts: every query is scoped to the token's
+ * company, so a person id from another company finds nothing.
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { AppDeps } from '../../app.ts';
+import { errorCatalogue } from '../../errors.ts';
+import { enqueue, personJobKey } from '../../jobs/queues.ts';
+import { coreCodes } from '../../sync/core/codes.ts';
+import { panelAuthPlugin } from '../plugins/panel-auth.ts';
+
+export interface PersonLinkView {
+  state: string;
+  contactId: string | null;
+  email: string;
+  lastSyncedAt: string | null;
+}
+
+export interface PersonErrorView {
+  code: string;
+  message: string;
+  fix: string;
+  occurrences: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+}
+
+export interface PersonEventView {
+  id: number;
+  at: string;
+  direction: string;
+  kind: string;
+  fields: string[];
+  reason: string | null;
+}
+
+export interface PersonResponse {
+  personId: number;
+  /** False when the company has not connected Constant Contact yet. */
+  connected: boolean;
+  link: PersonLinkView | null;
+  errors: PersonErrorView[];
+  events: PersonEventView[];
+}
+
+export interface ResyncResponse {
+  queued: boolean;
+}
+
+const params = z.object({ personId: z.coerce.number().int().positive() });
+
+const HISTORY_LENGTH = 10;
+
+/** The admin-facing words for a stored code: sync codes first, then the app's catalogue. */
+function describe(code: string): { message: string; fix: string } {
+  const known =
+    (coreCodes as Record<string, { message: string; fix: string }>)[code] ??
+    (errorCatalogue as Record<string, { message: string; fix: string }>)[code];
+  return known
+    ? { message: known.message, fix: known.fix }
+    : {
+        message: `The last sync of this person failed (${code}).`,
+        fix: 'Choose "Resync this person"; if it fails again, check the app settings for details.',
+      };
+}
+
+export async function personRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  await app.register(panelAuthPlugin, { db: deps.db, jwtSecret: deps.config.pipedrive?.jwtSecret });
+
+  const connectionOf = (companyId: number) =>
+    deps.db
+      .selectFrom('connections')
+      .select('id')
+      .where('company_id', '=', companyId)
+      .executeTakeFirst();
+
+  app.get('/api/persons/:personId', async (request): Promise<PersonResponse> => {
+    const { personId } = params.parse(request.params);
+    const connection = await connectionOf(request.panel.companyId);
+    if (!connection) return { personId, connected: false, link: null, errors: [], events: [] };
+    const [link, errors, events] = await Promise.all([
+      deps.db
+        .selectFrom('links')
+        .select(['state', 'contact_id', 'email', 'last_synced_at'])
+        .where('connection_id', '=', connection.id)
+        .where('person_id', '=', personId)
+        .executeTakeFirst(),
+      deps.db
+        .selectFrom('contact_errors')
+        .select(['code', 'occurrences', 'first_seen_at', 'last_seen_at'])
+        .where('connection_id', '=', connection.id)
+        .where('person_id', '=', personId)
+        .where('resolved_at', 'is', null)
+        .orderBy('last_seen_at', 'desc')
+        .execute(),
+      deps.db
+        .selectFrom('contact_events')
+        .select(['id', 'created_at', 'direction', 'kind', 'changes', 'reason'])
+        .where('connection_id', '=', connection.id)
+        .where('person_id', '=', personId)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(HISTORY_LENGTH)
+        .execute(),
+    ]);
+    return {
+      personId,
+      connected: true,
+      link: link
+        ? {
+            state: link.state,
+            contactId: link.contact_id,
+            email: link.email,
+            lastSyncedAt: link.last_synced_at?.toISOString() ?? null,
+          }
+        : null,
+      errors: errors.map((e) => ({
+        code: e.code,
+        ...describe(e.code),
+        occurrences: e.occurrences,
+        firstSeenAt: e.first_seen_at.toISOString(),
+        lastSeenAt: e.last_seen_at.toISOString(),
+      })),
+      events: events.map((e) => ({
+        id: Number(e.id),
+        at: e.created_at.toISOString(),
+        direction: e.direction,
+        kind: e.kind,
+        // `changes` is `{ field: { from, to } }`: the panel names the fields, not the values.
+        fields:
+          e.changes && typeof e.changes === 'object' && !Array.isArray(e.changes)
+            ? Object.keys(e.changes)
+            : [],
+        reason: e.reason,
+      })),
+    };
+  });
+
+  app.post('/api/persons/:personId/resync', async (request): Promise<ResyncResponse> => {
+    const { personId } = params.parse(request.params);
+    const { companyId } = request.panel;
+    // Same queue and key as the webhook intake, so it coalesces with a pending change; no
+    // coalescing delay, since a person asked for it and is watching the panel.
+    const id = await enqueue(
+      deps.boss,
+      'pipedrive.person-changed',
+      { companyId, personId },
+      { singletonKey: personJobKey(companyId, personId) },
+    );
+    request.log.info({ companyId, personId, queued: id !== null }, 'person resync requested');
+    // null: a job for this person is already waiting, which will do the same work.
+    return { queued: id !== null };
+  });
+}
