@@ -140,7 +140,8 @@ export function personWrite(
     const value = values[field.id] ?? null;
     const key = field.pipedrive.key;
     if (field.kind === 'birthday') {
-      const result = birthdayOntoDate(value, person?.birthday);
+      const current = key === 'birthday' ? person?.birthday : person?.custom_fields?.[key];
+      const result = birthdayOntoDate(value, current);
       if (!result.ok) {
         issues.push({ code: result.reason, fieldId: field.id, detail: field.pipedriveInfo.label });
         continue;

@@ -22,6 +22,7 @@ import {
   personEmail,
   primaryIndex,
   truncate,
+  truncateAddress,
 } from './normalise.ts';
 
 /** Pipedrive address value (reference 4.4 `address`, 4.3 `postal_address`). */
@@ -166,6 +167,12 @@ function pipedriveValue(raw: unknown, field: CompiledField, issues: CoreIssue[])
   }
 }
 
+function fitToCc(value: FieldValue, field: CompiledField): FieldValue {
+  return field.ccInfo.type === 'address'
+    ? truncateAddress(value)
+    : truncate(value, field.ccInfo.maxLength);
+}
+
 /**
  * A person → its normalised record. Values of rows that write to CC are cut to CC's length
  * limit here, so that the value compared, stored as base and written are the same and a long
@@ -176,12 +183,12 @@ export function readPerson(person: PersonSnapshot, fields: readonly CompiledFiel
   const values: FieldValues = {};
   for (const field of fields) {
     const full = pipedriveValue(personRaw(person, field), field, issues);
-    const cut = writesCc(field.direction) ? truncate(full, field.ccInfo.maxLength) : full;
+    const cut = writesCc(field.direction) ? fitToCc(full, field) : full;
     if (cut !== full) {
       issues.push({
         code: 'FIELD_TRUNCATED',
         fieldId: field.id,
-        detail: `${field.pipedriveInfo.label} → ${field.ccInfo.label}: cut to ${field.ccInfo.maxLength} characters`,
+        detail: `${field.pipedriveInfo.label} → ${field.ccInfo.label}: shortened to fit Constant Contact`,
       });
     }
     values[field.id] = cut;

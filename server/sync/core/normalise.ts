@@ -258,6 +258,19 @@ export function truncate(value: FieldValue, max: number | undefined): FieldValue
   return value.slice(0, max).trimEnd();
 }
 
+/** CC street address part limits (CC 4.4): street 255, the other parts 50. */
+export function truncateAddress(value: FieldValue): FieldValue {
+  if (value === null) return null;
+  const a = addressParts(value);
+  return addressValue({
+    street: truncate(a.street, 255),
+    city: truncate(a.city, 50),
+    state: truncate(a.state, 50),
+    postal_code: truncate(a.postal_code, 50),
+    country: truncate(a.country, 50),
+  });
+}
+
 // ---------- comparison ----------
 
 /** Equality of two normalised values of one kind; null only equals null. */

@@ -393,3 +393,40 @@ describe('contactWrite (record → CC body)', () => {
     for (const [k, v] of Object.entries(values)) expect(back[k]).toBe(v);
   });
 });
+
+describe('less common rows', () => {
+  it('a birthday on a custom Pipedrive date keeps that field’s year', () => {
+    const f = compile([row(pd(KEY.since), { kind: 'birthday' })]);
+    const w = personWrite(
+      { [rowId(row(pd(KEY.since), { kind: 'birthday' }))]: '12-01' },
+      f,
+      person({ custom_fields: { [KEY.since]: '2001-05-05' } }),
+    );
+    expect(w.body).toEqual({ custom_fields: { [KEY.since]: '2001-12-01' } });
+    // And the CC side reads month/day only, the year is dropped going to CC.
+    expect(
+      Object.values(readPerson(person({ custom_fields: { [KEY.since]: '2001-05-05' } }), f).values),
+    ).toEqual(['05-05']);
+  });
+
+  it('address parts are cut to CC’s limits when they flow to CC', () => {
+    const x = readPerson(
+      person({ postal_address: { route: 'r'.repeat(300), locality: 'c'.repeat(60) } }),
+      all,
+    );
+    const parts = JSON.parse(x.values[id(rows.address)] ?? 'null');
+    expect(parts.street).toHaveLength(255);
+    expect(parts.city).toHaveLength(50);
+    expect(x.issues).toEqual([
+      expect.objectContaining({ code: 'FIELD_TRUNCATED', fieldId: id(rows.address) }),
+    ]);
+  });
+
+  it('a CC date text that is not a date reads as empty', () => {
+    const v = readContact(
+      contact({ custom_fields: [{ custom_field_id: CF.date, value: 'soon' }] }),
+      all,
+    ).values;
+    expect(v[id(rows.since)]).toBeNull();
+  });
+});
