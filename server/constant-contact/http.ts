@@ -85,8 +85,10 @@ export function createCcHttp(options: CcHttpOptions): CcSend {
   return async <T>(request: CcRequest<T>): Promise<T> => {
     const operation = `${request.method} ${request.template}`;
     const priority = request.priority ?? options.priority ?? 'continuous';
-    await options.limiter.acquire({ account: options.account, priority });
+    // Token first, slot second: the request should leave right after its slot is granted, so
+    // the limiter's window matches what CC sees (cc-limiter.ts, window margin).
     let token = await options.tokens.get();
+    await options.limiter.acquire({ account: options.account, priority });
     let response = await once(request, token);
     let refreshed = false;
     if (response.status === 401) {
