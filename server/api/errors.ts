@@ -133,7 +133,9 @@ export interface RetryPolicy {
   /**
    * Pipedrive sends the same 429 for the 2-second burst and for the daily budget (reference
    * 9.5: "No documented field tells a daily-budget 429 from a burst 429"). A burst clears in
-   * 2 s, so this many 429s in a row for one call means the daily budget is gone.
+   * 2 s and pipedrive-budget.ts makes callers wait for its reset, so this many 429s for one
+   * call (about 10 s of them) means the daily budget is gone. Set high on purpose: a false
+   * "daily" postpones the call to midnight, a false "burst" only costs a few more 2 s waits.
    */
   pipedriveDailyAfter429s: number;
   /** CC throttled 429 without Retry-After: the per-second window (reference §10). */
@@ -149,7 +151,7 @@ export const defaultRetryPolicy: RetryPolicy = {
   baseDelayMs: 500,
   maxDelayMs: 30_000,
   random: Math.random,
-  pipedriveDailyAfter429s: 4,
+  pipedriveDailyAfter429s: 6,
   ccThrottleWaitMs: 1_000,
   ccQueueWaitMs: 60_000,
   pipedriveBurstWaitMs: 2_000,

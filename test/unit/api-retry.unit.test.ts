@@ -123,7 +123,8 @@ describe('decideRetry', () => {
       untilMs: NOW + 2_000,
       reason: 'throttled',
     });
-    expect(decideRetry(pd({ status: 429 }), 4, NOW)).toEqual({
+    expect(decideRetry(pd({ status: 429 }), 5, NOW)).toMatchObject({ reason: 'throttled' });
+    expect(decideRetry(pd({ status: 429 }), 6, NOW)).toEqual({
       action: 'wait',
       untilMs: MIDNIGHT,
       reason: 'daily_quota',
