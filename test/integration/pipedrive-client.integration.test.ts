@@ -10,6 +10,7 @@ import { decideRetry, isApiError } from '../../server/api/errors.ts';
 import { createPipedriveBudget, type PipedriveBudget } from '../../server/api/pipedrive-budget.ts';
 import { withRetry } from '../../server/api/retry.ts';
 import type { TokenSource } from '../../server/api/token-source.ts';
+import { createDatabase } from '../../server/db/database.ts';
 import { createPipedriveClient, type PipedriveClient } from '../../server/pipedrive/client.ts';
 import { createPipedriveFake, type PipedriveFake } from '../fakes/pipedrive/server.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
@@ -254,6 +255,29 @@ describe('Pipedrive client through the official SDK', () => {
     expect(readout.pipedrive).toMatchObject({ used: spent + 50, left: 0 });
     expect(readout.constantContact).toMatchObject({ appUsed: 3, appLeft: 97, accountUsed: 2 });
     expect(readout.pipedrive.resetsAt).toMatch(/T00:00:00.000Z$/);
+  });
+
+  it('shares one daily account between budgets on separate pools (processes)', async () => {
+    const pools = [createDatabase(tdb.url, { max: 4 }), createDatabase(tdb.url, { max: 4 })];
+    try {
+      const budgets = pools.map((db) => createPipedriveBudget(db, { share: 0.5 }));
+      const company = 990_001;
+      await budgets[0]?.setDailyBudget(company, 200); // share: 100 tokens = 10 list calls
+      const outcomes = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          (budgets[i % 2] as PipedriveBudget).reserve(company, 'v2 GET /persons').then(
+            () => 'ok',
+            (e: unknown) => (isApiError(e) && e.kind === 'budget' ? 'refused' : String(e)),
+          ),
+        ),
+      );
+      expect(outcomes.filter((o) => o === 'ok')).toHaveLength(10);
+      expect(outcomes.filter((o) => o === 'refused')).toHaveLength(20);
+      const readout = await readBudgets(tdb.db, { pipedrive: { companyId: company, share: 0.5 } });
+      expect(readout.pipedrive).toMatchObject({ used: 100, limit: 100, left: 0, dailyBudget: 200 });
+    } finally {
+      await Promise.all(pools.map((p) => p.destroy()));
+    }
   });
 
   it('refreshes once on a 401; a second 401 is reauth with no token in the error', async () => {
