@@ -3,7 +3,7 @@
  * the rules for building the next base from what was actually written.
  */
 
-import type { LinkBase, NothingReason, Plan, PlanInput } from './actions.ts';
+import type { LinkBase, NothingReason, Plan, PlanInput, SyncAction } from './actions.ts';
 import type { CoreIssue } from './codes.ts';
 import { coreCodes } from './codes.ts';
 import type { RowDirection } from './fields.ts';
@@ -32,6 +32,11 @@ export function narrow(
   const cc = direction !== 'to_pipedrive' && toCc;
   const pd = direction !== 'to_cc' && toPipedrive;
   return cc && pd ? 'both' : cc ? 'to_cc' : pd ? 'to_pipedrive' : null;
+}
+
+/** A plan of one action that stores no new base. */
+export function single(action: SyncAction): Plan {
+  return { actions: [action], base: null, conflicts: [], warnings: [] };
 }
 
 export function empty(reason: NothingReason, base: LinkBase | null = null): Plan {

@@ -3,19 +3,10 @@
  * shell executes and the base it stores afterwards (STYLE habit 8). Every rule cited below is
  * from DESIGN §3. No I/O, no clock: `now` is an argument and only stamps actions.
  *
- * Decisions where DESIGN §3 is silent:
- * - Rules gate each flow: values go to CC only while the person is in the Pipedrive rule (and
- *   the direction allows it), to Pipedrive only while the contact is in the CC rule.
- * - An email collision withholds every write for the pair, not just the email ("nothing is
- *   overwritten"); the base stays, so the pair is planned again once the admin fixes it.
- * - A write that could not be made (missing option label, birthday without a year, CC item
- *   limit) keeps that field's old base, so the unchanged side never looks "changed to" the
- *   old value and nothing is cleared on the next run.
- * - A linked pair whose contact was deleted is marked first; it is revived when the person
- *   changed since the base (DESIGN: "if the person later changes while in the rule").
- * - Create and revive actions imply the link: the shell stores it with the id CC or Pipedrive
- *   returns (or, on CC 409, with the existing contact's id and re-plans it as a new pair).
- */ import type { LinkBase, LinkSnapshot, LinkState, Plan, PlanInput } from './actions.ts';
+ * Decisions where DESIGN §3 is silent (flow gating by rules, email collisions, dropped
+ * writes, revives, links implied by creates) are listed in README.md next to this file.
+ */
+import type { LinkBase, LinkSnapshot, LinkState, Plan, PlanInput } from './actions.ts';
 import {
   type ContactSnapshot,
   contactUnsubscribed,
@@ -25,7 +16,7 @@ import {
   type SideRecord,
 } from './map.ts';
 import { contactWrite, personWrite } from './map-write.ts';
-import { merge, mergeField } from './merge.ts';
+import { type Conflict, merge, mergeField } from './merge.ts';
 import { sameValue } from './normalise.ts';
 import { createContact, createPerson, revive } from './plan-create.ts';
 import {
@@ -37,6 +28,7 @@ import {
   narrow,
   nextValues,
   readWarnings,
+  single,
   sortIssues,
 } from './plan-util.ts';
 
@@ -59,17 +51,12 @@ function planNew(ctx: Ctx): Plan {
   const person = livePerson(ctx.person);
   const contact = ctx.contact;
   if (person && ctx.duplicateOf !== undefined) {
-    return {
-      ...empty('no_counterpart'),
-      actions: [
-        {
-          kind: 'record_error',
-          code: 'DUPLICATE_EMAIL',
-          personId: person.id,
-          detail: `The oldest person with this email (id ${ctx.duplicateOf}) is synced instead.`,
-        },
-      ],
-    };
+    return single({
+      kind: 'record_error',
+      code: 'DUPLICATE_EMAIL',
+      personId: person.id,
+      detail: `The oldest person with this email (id ${ctx.duplicateOf}) is synced instead.`,
+    });
   }
   const live = liveContact(contact);
   if (person && live) return planPair(ctx, person, live);
@@ -77,10 +64,7 @@ function planNew(ctx: Ctx): Plan {
     if (!ctx.toCc) return empty('out_of_rule');
     const pd = readPerson(person, ctx.fields);
     if (!pd.email.ok) {
-      return {
-        ...empty('no_counterpart'),
-        actions: [{ kind: 'exclude', side: 'pipedrive', id: person.id, reason: pd.email.reason }],
-      };
+      return single({ kind: 'exclude', side: 'pipedrive', id: person.id, reason: pd.email.reason });
     }
     // DESIGN §3: deleted CC contacts are revived when their person is in the rule.
     if (contact) return revive(ctx, person, contact.contact_id, contact, null, pd, pd.email.email);
@@ -90,10 +74,7 @@ function planNew(ctx: Ctx): Plan {
     if (!ctx.toPipedrive) return empty('out_of_rule');
     const cc = readContact(live, ctx.fields);
     if (!cc.email.ok) {
-      return {
-        ...empty('no_counterpart'),
-        actions: [{ kind: 'exclude', side: 'cc', id: live.contact_id, reason: cc.email.reason }],
-      };
+      return single({ kind: 'exclude', side: 'cc', id: live.contact_id, reason: cc.email.reason });
     }
     return createPerson(ctx, live, cc, cc.email.email);
   }
@@ -105,10 +86,7 @@ function planPair(ctx: Ctx, person: PersonSnapshot, contact: ContactSnapshot): P
   if (!ctx.toCc && !ctx.toPipedrive) return empty('out_of_rule');
   const pd = readPerson(person, ctx.fields);
   if (!pd.email.ok) {
-    return {
-      ...empty('no_counterpart'),
-      actions: [{ kind: 'exclude', side: 'pipedrive', id: person.id, reason: pd.email.reason }],
-    };
+    return single({ kind: 'exclude', side: 'pipedrive', id: person.id, reason: pd.email.reason });
   }
   const email = pd.email.email;
   const out = reconcile(ctx, person, contact, pd, readContact(contact, ctx.fields), null, email);
@@ -158,7 +136,8 @@ function reconcile(
     };
   }
   const ids = { personId: person.id, contactId: contact.contact_id };
-  const out: Plan = { actions: [], base: null, conflicts: m.conflicts, warnings: [] };
+  const conflicts = emails.conflict ? [...m.conflicts, emails.conflict] : m.conflicts;
+  const out: Plan = { actions: [], base: null, conflicts, warnings: [] };
   const dropped = new Set<string>();
 
   if (Object.keys(m.toCc).length > 0 || emails.toCc !== undefined) {
@@ -196,7 +175,7 @@ function mergeEmail(
   cc: SideRecord,
   old: LinkBase | null,
   email: string | null,
-): { toCc?: string; toPipedrive?: string; agreed: string | null } {
+): { toCc?: string; toPipedrive?: string; agreed: string | null; conflict?: Conflict } {
   if (!old) return { agreed: email };
   const pdEmail = pd.email.ok ? pd.email.email : old.email;
   const ccEmail = cc.email.ok ? cc.email.email : old.email;
@@ -213,6 +192,7 @@ function mergeEmail(
     toCc: m.toCc ?? undefined,
     toPipedrive: m.toPipedrive ?? undefined,
     agreed: m.agreed,
+    conflict: m.conflict,
   };
 }
 
@@ -235,7 +215,11 @@ function planLinked(ctx: Ctx, link: LinkSnapshot): Plan {
     if (!ctx.toCc) return mark('contact_deleted');
     const pd = readPerson(person, ctx.fields);
     if (!pd.email.ok || !personChanged(ctx, pd, link.base)) return mark('contact_deleted');
-    return revive(ctx, person, link.contactId, ctx.contact, link.base, pd, pd.email.email);
+    const out = revive(ctx, person, link.contactId, ctx.contact, link.base, pd, pd.email.email);
+    if (link.state !== 'active') {
+      out.actions.unshift({ kind: 'mark_link', ...ids, state: 'active', at: ctx.now });
+    }
+    return out;
   }
   // DESIGN §3: out of rule stops syncing; nothing is deleted or unsubscribed.
   if (!ctx.toCc && !ctx.toPipedrive) return mark('out_of_rule');

@@ -577,6 +577,34 @@ describe('linked pair, email changes', () => {
     expect(kinds(p.actions)).toEqual(['update_contact']);
   });
 
+  it('both emails changed differently → conflict winner, reported under "email"', () => {
+    const p = plan(
+      input({
+        settings: { ...input().settings, conflictWinner: 'constant_contact' },
+        link: link(),
+        person: person({ emails: [{ value: 'p@example.com', primary: true }] }),
+        contact: contact({
+          email_address: { address: 'c@example.com', permission_to_send: 'implicit' },
+        }),
+      }),
+    );
+    expect(p.actions).toEqual([
+      expect.objectContaining({
+        kind: 'update_person',
+        body: { emails: [{ value: 'c@example.com', primary: true }] },
+      }),
+    ]);
+    expect(p.conflicts).toEqual([
+      {
+        fieldId: 'email',
+        pipedrive: 'p@example.com',
+        cc: 'c@example.com',
+        winner: 'constant_contact',
+      },
+    ]);
+    expect(p.base?.email).toBe('c@example.com');
+  });
+
   it('an email removed or made invalid on one side is not copied', () => {
     const p = plan(input({ link: link(), person: person({ emails: [] }), contact: contact() }));
     expect(kinds(p.actions)).toEqual(['nothing']);
@@ -617,6 +645,7 @@ describe('linked pair, deletes and rules', () => {
       }),
     );
     expect(p.actions).toEqual([
+      { kind: 'mark_link', personId: 1, contactId: 'c-1', state: 'active', at: NOW },
       {
         kind: 'revive_contact',
         contactId: 'c-1',
@@ -776,6 +805,7 @@ describe('revive carries a changed email', () => {
       }),
     );
     expect(p.actions).toEqual([
+      expect.objectContaining({ kind: 'mark_link', state: 'active' }),
       expect.objectContaining({
         kind: 'revive_contact',
         body: { email_address: { address: 'new@example.com' }, list_memberships: ['list-1'] },

@@ -1,0 +1,293 @@
+/**
+ * Carries out one batch of planned actions against both APIs, then records the outcome in one
+ * transaction: links with their base, errors, history, the run's counts and its checkpoint.
+ *
+ * Crash safety (issue 6): CC writes go through the JSON import, which upserts by email, so
+ * repeating a batch after a crash cannot duplicate a contact; a Pipedrive create is announced
+ * in `sync_intents` before it is sent, and a repeated batch looks the email up first.
+ */
+import { sql, type Transaction } from 'kysely';
+import type { CompanyClients } from '../../app.ts';
+import type { Database } from '../../db/database.ts';
+import type { DB } from '../../db/schema.ts';
+import type { Plan, SyncAction } from '../core/actions.ts';
+import type { ContactWrite } from '../core/map-write.ts';
+import { importRow } from './import-rows.ts';
+
+export interface BatchItem {
+  plan: Plan;
+  personId: number | null;
+  contactId: string | null;
+  email: string | null;
+}
+
+export interface ExecuteContext {
+  db: Database;
+  clients: CompanyClients;
+  connectionId: number;
+  targetListIds: string[];
+  customFieldNames: ReadonlyMap<string, string>;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+type ContactWriteAction = Extract<
+  SyncAction,
+  { kind: 'create_contact' | 'update_contact' | 'revive_contact' }
+>;
+
+/** Writes the batch to the APIs; returns the contact and person ids created, by email. */
+export async function writeBatch(
+  ctx: ExecuteContext,
+  items: BatchItem[],
+): Promise<{
+  contactIds: Map<string, string>;
+  personIds: Map<string, number>;
+  failed: Map<string, string>;
+}> {
+  const personIds = new Map<string, number>();
+  const failed = new Map<string, string>();
+  for (const item of items) {
+    for (const action of item.plan.actions) {
+      if (action.kind === 'create_person') {
+        personIds.set(action.email, await createPerson(ctx, action));
+      } else if (action.kind === 'update_person') {
+        await ctx.clients.pipedrive.persons.patch(action.personId, action.body as never);
+      }
+    }
+  }
+  const writes = items.flatMap((item) =>
+    item.plan.actions
+      .filter(
+        (a): a is ContactWriteAction =>
+          a.kind === 'create_contact' || a.kind === 'update_contact' || a.kind === 'revive_contact',
+      )
+      .map((action) => ({ action, email: item.email ?? emailOf(action.body) })),
+  );
+  const contactIds = new Map<string, string>();
+  if (writes.length > 0) {
+    const started = new Date(ctx.now() - 1000).toISOString();
+    const activity = await ctx.clients.cc.bulk.importContacts({
+      import_data: writes.map((w) => importRow(w.email, w.action.body, ctx.customFieldNames)),
+      list_ids: ctx.targetListIds,
+    });
+    const done = await waitForActivity(ctx, activity.activity_id);
+    for (const message of done.activity_errors ?? []) {
+      const email = writes.find((w) => String(message).includes(w.email))?.email;
+      if (email) failed.set(email, String(message));
+    }
+    const creates = new Set(
+      writes.filter((w) => w.action.kind === 'create_contact').map((w) => w.email),
+    );
+    if (creates.size > 0) {
+      // The import answers no ids: read back what changed since it started (one call per 500).
+      for await (const contact of ctx.clients.cc.contacts.all({
+        updated_after: started,
+        status: ['all'],
+      })) {
+        const email = contact.email_address?.address?.toLowerCase();
+        if (email && creates.has(email)) contactIds.set(email, contact.contact_id);
+      }
+    }
+  }
+  return { contactIds, personIds, failed };
+}
+
+async function createPerson(
+  ctx: ExecuteContext,
+  action: Extract<SyncAction, { kind: 'create_person' }>,
+): Promise<number> {
+  const announced = await ctx.db
+    .insertInto('sync_intents')
+    .values({ connection_id: ctx.connectionId, side: 'pipedrive', email: action.email })
+    .onConflict((oc) => oc.doNothing())
+    .returning('email')
+    .executeTakeFirst();
+  if (!announced) {
+    // Announced before, by a run that did not finish: it may have created the person already.
+    const [existing] = await ctx.clients.pipedrive.persons.searchByEmail(action.email);
+    if (existing) return existing.id;
+  }
+  const person = await ctx.clients.pipedrive.persons.create({
+    ...action.body,
+    ...(action.ownerId ? { owner_id: action.ownerId } : {}),
+  } as never);
+  return person.id;
+}
+
+async function waitForActivity(ctx: ExecuteContext, id: string) {
+  for (let wait = 250; ; wait = Math.min(wait * 2, 5_000)) {
+    const activity = await ctx.clients.cc.bulk.activity(id);
+    if (
+      activity.state === 'completed' ||
+      activity.state === 'failed' ||
+      activity.state === 'cancelled'
+    ) {
+      return activity as typeof activity & { activity_errors?: unknown[] };
+    }
+    await ctx.sleep(wait);
+  }
+}
+
+function emailOf(body: ContactWrite): string {
+  return body.email_address?.address ?? '';
+}
+
+/** Records a written (or planned, for a dry-run) batch: links, errors, history. */
+export async function recordBatch(
+  trx: Transaction<DB>,
+  connectionId: number,
+  items: BatchItem[],
+  written: {
+    contactIds: Map<string, string>;
+    personIds: Map<string, number>;
+    failed: Map<string, string>;
+  },
+  at: Date,
+): Promise<void> {
+  for (const item of items) {
+    const email = item.email;
+    const failure = email ? written.failed.get(email) : undefined;
+    let personId = item.personId;
+    let contactId = item.contactId;
+    for (const action of item.plan.actions) {
+      if (action.kind === 'create_person') personId = written.personIds.get(action.email) ?? null;
+      if (action.kind === 'create_contact')
+        contactId = written.contactIds.get(action.email) ?? null;
+      if (action.kind === 'link') {
+        personId = action.personId;
+        contactId = action.contactId;
+      }
+    }
+    for (const action of item.plan.actions) {
+      if (action.kind === 'record_error') {
+        await recordError(
+          trx,
+          connectionId,
+          { personId: action.personId ?? personId, contactId: action.contactId ?? contactId },
+          action.code,
+          {
+            ...(action.fieldId ? { fieldId: action.fieldId } : {}),
+            ...(action.detail ? { detail: action.detail } : {}),
+          },
+        );
+      }
+      if (action.kind === 'mark_link') {
+        await trx
+          .updateTable('links')
+          .set({ state: action.state, updated_at: at })
+          .where('connection_id', '=', connectionId)
+          .where('person_id', '=', action.personId)
+          .execute();
+      }
+    }
+    if (failure) {
+      await recordError(trx, connectionId, { personId, contactId }, 'CC_IMPORT_REJECTED', {
+        detail: failure,
+      });
+      continue;
+    }
+    if (!item.plan.base || personId === null || contactId === null || !email) continue;
+    await trx
+      .insertInto('links')
+      .values({
+        connection_id: connectionId,
+        person_id: personId,
+        contact_id: contactId,
+        email,
+        base: JSON.stringify(item.plan.base.values),
+        state: 'active',
+        last_synced_at: at,
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(['connection_id', 'person_id'])
+          .where('person_id', 'is not', null)
+          .doUpdateSet({
+            contact_id: contactId,
+            email,
+            base: JSON.stringify(item.plan.base.values),
+            state: 'active',
+            last_synced_at: at,
+            updated_at: at,
+          }),
+      )
+      .execute();
+    const writes = item.plan.actions.filter(
+      (a) => a.kind !== 'nothing' && a.kind !== 'record_error',
+    );
+    for (const action of writes) {
+      await trx
+        .insertInto('contact_events')
+        .values({
+          connection_id: connectionId,
+          person_id: personId,
+          contact_id: contactId,
+          direction: directionOf(action),
+          kind: action.kind,
+          changes: JSON.stringify('fields' in action ? { fields: action.fields } : {}),
+          reason: 'initial sync',
+          created_at: at,
+        })
+        .execute();
+    }
+    // The contact synced: whatever was wrong with it before is resolved now.
+    await trx
+      .updateTable('contact_errors')
+      .set({ resolved_at: at })
+      .where('connection_id', '=', connectionId)
+      .where('resolved_at', 'is', null)
+      .where((eb) => eb.or([eb('person_id', '=', personId), eb('contact_id', '=', contactId)]))
+      .execute();
+    await trx
+      .deleteFrom('sync_intents')
+      .where('connection_id', '=', connectionId)
+      .where('email', '=', email)
+      .execute();
+  }
+}
+
+function directionOf(action: SyncAction): 'to_cc' | 'to_pipedrive' | 'none' {
+  switch (action.kind) {
+    case 'create_contact':
+    case 'update_contact':
+    case 'revive_contact':
+      return 'to_cc';
+    case 'create_person':
+    case 'update_person':
+      return 'to_pipedrive';
+    default:
+      return 'none';
+  }
+}
+
+export async function recordError(
+  trx: Transaction<DB>,
+  connectionId: number,
+  who: { personId: number | null | undefined; contactId: string | null | undefined },
+  code: string,
+  detail: Record<string, string>,
+): Promise<void> {
+  const subject = who.personId ? `person:${who.personId}` : `contact:${who.contactId}`;
+  await trx
+    .insertInto('contact_errors')
+    .values({
+      connection_id: connectionId,
+      subject,
+      person_id: who.personId ?? null,
+      contact_id: who.contactId ?? null,
+      code,
+      detail: JSON.stringify(detail),
+    })
+    .onConflict((oc) =>
+      oc
+        .columns(['connection_id', 'subject', 'code'])
+        .where('resolved_at', 'is', null)
+        .doUpdateSet({
+          occurrences: sql`contact_errors.occurrences + 1`,
+          last_seen_at: sql`now()`,
+          detail: sql`excluded.detail`,
+        }),
+    )
+    .execute();
+}
