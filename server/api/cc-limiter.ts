@@ -26,6 +26,7 @@
  * bound their concurrency per queue rather than park thousands of calls here.
  */
 import { sql } from 'kysely';
+import { ccRateLimits } from '../constant-contact/provider.ts';
 import type { Database } from '../db/database.ts';
 import {
   CC_PRIORITIES,
@@ -45,8 +46,10 @@ const PROVIDER = 'constant_contact';
 export interface CcLimiterOptions {
   /** The CC application key (OAuth client id): the unit CC counts by. */
   clientId: string;
-  perSecond: number;
-  perDay: number;
+  /** config.budgets.ccPerSecond; CC's 4 (provider.ts ccRateLimits) when left out. */
+  perSecond?: number;
+  /** config.budgets.ccPerDay; CC's 10,000 when left out. */
+  perDay?: number;
   windowMarginMs?: number;
   shares?: Readonly<Record<CcPriority, PriorityShare>>;
   /** A grant that reaches its caller later than this after being stamped is given back. */
@@ -83,6 +86,8 @@ export function utcDayStart(now: number): Date {
 }
 
 export function createCcLimiter(db: Database, options: CcLimiterOptions): CcLimiter {
+  const perSecond = options.perSecond ?? ccRateLimits.perSecond;
+  const perDay = options.perDay ?? ccRateLimits.perDay;
   const margin = options.windowMarginMs ?? 250;
   const windowMs = 1000 + margin;
   const lateMs = options.lateGrantMs ?? margin / 2;
@@ -135,7 +140,7 @@ export function createCcLimiter(db: Database, options: CcLimiterOptions): CcLimi
           priority,
           usedTotal: used.get(ccKeys.total(appKey)) ?? 0,
           usedByPriority: used.get(ccKeys.priority(appKey, priority)) ?? 0,
-          perDay: options.perDay,
+          perDay,
           shares,
         });
       if (!eligible(request.priority)) {
@@ -179,7 +184,7 @@ export function createCcLimiter(db: Database, options: CcLimiterOptions): CcLimi
         lastByAccount,
         eligible,
       );
-      const slotAt = nextSlotAt(times, now, options.perSecond, windowMs);
+      const slotAt = nextSlotAt(times, now, perSecond, windowMs);
       if (chosen?.id !== waiterId) {
         return { granted: false, sleepMs: Math.max(pollMs, slotAt - now + pollMs) };
       }

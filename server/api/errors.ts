@@ -3,6 +3,7 @@
  * (STYLE.md habit 5: retry is a decision, not a reflex). Clients never loop on their own; the
  * executor in retry.ts asks `decideRetry` after each failed attempt.
  */
+import { PIPEDRIVE_RATE_LIMITS } from '../pipedrive/provider.ts';
 
 export type Provider = 'pipedrive' | 'constant_contact';
 
@@ -154,7 +155,7 @@ export const defaultRetryPolicy: RetryPolicy = {
   pipedriveDailyAfter429s: 6,
   ccThrottleWaitMs: 1_000,
   ccQueueWaitMs: 60_000,
-  pipedriveBurstWaitMs: 2_000,
+  pipedriveBurstWaitMs: PIPEDRIVE_RATE_LIMITS.burstWindowSeconds * 1000,
 };
 
 const DAY_MS = 86_400_000;
