@@ -89,6 +89,21 @@ export function conflictingContactId(error: unknown): string | undefined {
   return ccErrors.conflictIdPattern.exec(error.message)?.[1];
 }
 
+/**
+ * Every item of a paged listing, following `_links.next.href` to the last page (§4.3):
+ * `for await (const c of allPages((next) => cc.contacts.list({ limit: 500 }, next)))`.
+ */
+export async function* allPages<T>(
+  page: (next: string | undefined) => Promise<Page<T>>,
+): AsyncGenerator<T> {
+  let next: string | undefined;
+  do {
+    const p = await page(next);
+    yield* p.items;
+    next = p.next;
+  } while (next);
+}
+
 export function createCcClient(options: CcHttpOptions) {
   const send = createCcHttp(options);
   const with_ = <T>(request: CcRequest<T>, call?: CallOptions): Promise<T> =>
@@ -122,15 +137,6 @@ export function createCcClient(options: CcHttpOptions) {
           'contacts',
           call,
         ),
-      /** Every page to the end (§4.3 cursor paging). */
-      async *all(query: ContactQuery, call?: CallOptions): AsyncGenerator<CcContact> {
-        let next: string | undefined;
-        do {
-          const p = await this.list(query, next, call);
-          yield* p.items;
-          next = p.next;
-        } while (next);
-      },
       get: (
         id: string,
         query: { include?: readonly string[]; status?: string } = {},

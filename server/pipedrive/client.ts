@@ -35,6 +35,18 @@ export interface CursorPage<T> {
   nextCursor: string | null;
 }
 
+/** Every item of a cursor listing: `allPages((cursor) => pd.persons.list({ cursor }))`. */
+export async function* allPages<T>(
+  page: (cursor: string | undefined) => Promise<CursorPage<T>>,
+): AsyncGenerator<T> {
+  let cursor: string | undefined;
+  do {
+    const p = await page(cursor);
+    yield* p.items;
+    cursor = p.nextCursor ?? undefined;
+  } while (cursor);
+}
+
 // The SDK's factories type their axios parameter against axios's CJS types while ours resolve
 // to the ESM ones (stack.md §9: TS2345 without the cast); the instance is the same object.
 type SdkAxios = Parameters<typeof v2.PersonsApiFactory>[2];

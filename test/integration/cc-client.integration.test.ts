@@ -9,6 +9,7 @@ import { ApiError, decideRetry } from '../../server/api/errors.ts';
 import { RetryLaterError, withRetry } from '../../server/api/retry.ts';
 import type { TokenSource } from '../../server/api/token-source.ts';
 import {
+  allPages,
   type CcClient,
   conflictingContactId,
   createCcClient,
@@ -91,7 +92,9 @@ describe('Constant Contact client', () => {
     fake.control.clearRequests();
     const cc = client(new FakeTokens(mint(), mint));
     const emails = new Set<string>();
-    for await (const contact of cc.contacts.all({ include: ['list_memberships'] }))
+    for await (const contact of allPages((next) =>
+      cc.contacts.list({ include: ['list_memberships'] }, next),
+    ))
       emails.add(contact.email_address?.address ?? '');
     expect(emails.size).toBe(1_203);
     expect(fake.control.requests().filter((r) => r.path === '/v3/contacts')).toHaveLength(3);

@@ -11,7 +11,11 @@ import { createPipedriveBudget, type PipedriveBudget } from '../../server/api/pi
 import { withRetry } from '../../server/api/retry.ts';
 import type { TokenSource } from '../../server/api/token-source.ts';
 import { createDatabase } from '../../server/db/database.ts';
-import { createPipedriveClient, type PipedriveClient } from '../../server/pipedrive/client.ts';
+import {
+  allPages,
+  createPipedriveClient,
+  type PipedriveClient,
+} from '../../server/pipedrive/client.ts';
 import { createPipedriveFake, type PipedriveFake } from '../fakes/pipedrive/server.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 
@@ -76,14 +80,12 @@ describe('Pipedrive client through the official SDK', () => {
     const pd = client(companyId);
     const before = fake.control.tokensUsed(companyId);
     const ids = new Set<number>();
-    let cursor: string | undefined;
     let pages = 0;
-    do {
-      const page = await pd.persons.list({ limit: 60, cursor });
-      for (const p of page.items) ids.add(p.id);
-      cursor = page.nextCursor ?? undefined;
+    for await (const person of allPages((cursor) => {
       pages++;
-    } while (cursor);
+      return pd.persons.list({ limit: 60, cursor });
+    }))
+      ids.add(person.id);
     const expected = [...fake.control.company(companyId).persons.values()].filter(
       (p) => !p.is_deleted,
     ).length;
