@@ -1,9 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-// Three tiers. `unit` is pure code (no database, no servers beyond loopback fakes of nothing):
+// Four tiers. `unit` is pure code (no database, no servers beyond loopback fakes of nothing):
 // it runs in seconds. `fakes` exercises the stateful provider fakes over loopback HTTP.
 // `integration` gets real Postgres: one server per run (DATABASE_URL or embedded), one fresh
 // database per test file cloned from a migrated template (see test/helpers/global-db.ts).
+// `browser` drives the extension surfaces in headless Chromium.
 export default defineConfig({
   test: {
     projects: [
@@ -25,6 +26,17 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.integration.test.ts'],
           globalSetup: ['test/helpers/global-db.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        // Headless Chromium against the real app, both fakes and the demo host page. Skipped
+        // (with a message) where /usr/bin/chromium is missing; .ci/run installs it.
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.browser.test.ts'],
+          globalSetup: ['test/helpers/global-db.ts', 'test/browser/build-extension.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

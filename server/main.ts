@@ -134,7 +134,7 @@ try {
   if (role !== 'worker') {
     app = await buildApp({ config, db, boss, logger, lifecycle, keyring, publicUrl, apis });
     const server = app;
-    if (demo) await demo.routes(server, db);
+    if (demo) await demo.routes(server);
     cleanup.push(() => server.close());
     try {
       await server.listen({ host: config.host, port });

@@ -8,7 +8,8 @@
  * host keeps and posts events on; a track message has no port and no reply.
  *
  * Page parameters (for people and tests): `?screen=settings|persons|person&person=<id>`,
- * `theme=dark`, `urlTokenTtl=<s>` (the token in the iframe URL; negative = already expired).
+ * `theme=dark`, `urlTokenTtl=<s>` (the token in the iframe URL; negative = already expired),
+ * `expireFirstToken=1` (the first get_signed_token answer is already expired).
  * `window.demoHost` exposes the message log, `setTheme(theme)` and `expireNextToken()`.
  */
 export function hostPage(): string {
@@ -43,7 +44,7 @@ form button{margin-top:.8rem;padding:.45rem .9rem;background:var(--accent);color
 <div id="snackbar" role="status" aria-live="polite"></div>
 <script type="module">
 const params = new URLSearchParams(location.search);
-const state = { theme: params.get('theme') === 'dark' ? 'dark' : 'light', context: null, expireNext: false };
+const state = { theme: params.get('theme') === 'dark' ? 'dark' : 'light', context: null, expireNext: params.get('expireFirstToken') === '1' };
 const log = [];
 const listeners = []; // { source, event, port }
 window.demoHost = {

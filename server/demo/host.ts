@@ -11,14 +11,14 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { PipedriveFake } from '../../test/fakes/pipedrive/server.ts';
-import type { Database } from '../db/database.ts';
 import { signPanelJwt } from '../pipedrive/jwt.ts';
 import { hostPage } from './host-page.ts';
 
 export interface DemoHostOptions {
-  db: Database;
   pipedrive: PipedriveFake;
   companyId: number;
+  /** The admin who installed the app (the Pipedrive fake approves consent as this user). */
+  userId: number;
   jwtSecret: string;
 }
 
@@ -37,44 +37,24 @@ export async function demoHostRoutes(app: FastifyInstance, options: DemoHostOpti
     if (!found) throw new Error(`The Pipedrive fake has no company ${companyId}`);
     return found;
   };
-  /** The user Pipedrive would show the page to: the one who installed the app. */
-  const viewer = async () =>
-    options.db
-      .selectFrom('installations')
-      .select(['user_id', 'company_name'])
-      .where('company_id', '=', companyId)
-      .orderBy('updated_at', 'desc')
-      .executeTakeFirst();
-
   app.get('/demo', async (_request, reply) => reply.type('text/html').send(hostPage()));
 
-  app.get('/demo/api/context', async (_request, reply) => {
-    const installed = await viewer();
-    if (!installed) {
-      return reply.code(409).send({
-        error: 'The demo install has not finished yet. Wait a second and reload the page.',
-      });
-    }
-    const persons = [...company().persons.values()]
+  app.get('/demo/api/context', async () => ({
+    companyId,
+    userId: options.userId,
+    companyName: company().company.name,
+    persons: [...company().persons.values()]
       .filter((p) => !p.is_deleted)
       .slice(0, 50)
-      .map(personView);
-    return {
-      companyId,
-      userId: installed.user_id,
-      companyName: installed.company_name ?? company().company.name,
-      persons,
-    };
-  });
+      .map(personView),
+  }));
 
   // Pipedrive signs these with the extension's JWT secret for 5 minutes (§10.3); `ttl` lets
   // the page and the tests hand out an already expired one.
   app.get('/demo/api/token', async (request) => {
     const { ttl } = z.object({ ttl: z.coerce.number().int().default(300) }).parse(request.query);
-    const installed = await viewer();
-    if (!installed) throw new Error('The demo install has not finished yet');
     return {
-      token: signPanelJwt({ companyId, userId: installed.user_id }, options.jwtSecret, {
+      token: signPanelJwt({ companyId, userId: options.userId }, options.jwtSecret, {
         ttlSeconds: ttl,
       }),
     };

@@ -3,7 +3,7 @@
  * this module only when config.demo is true, so production never imports the fakes:
  *
  *   const demo = await startDemo(config, publicUrl)    // before buildApp: fakes + config
- *   await demo.routes(app, db)                         // the host page at /demo
+ *   await demo.routes(app)                             // the host page at /demo
  *   await demo.completeInstall(db)                     // after listen: the real OAuth flows
  *   demo.stop()                                        // in the shutdown list
  */
@@ -19,7 +19,7 @@ export interface Demo {
   config: Readonly<Config>;
   pipedriveUrl: string;
   constantContactUrl: string;
-  routes(app: FastifyInstance, db: Database): Promise<void>;
+  routes(app: FastifyInstance): Promise<void>;
   completeInstall(db: Database): Promise<DemoInstallResult>;
   stop(): Promise<void>;
 }
@@ -31,11 +31,11 @@ export async function startDemo(config: Readonly<Config>, publicUrl: string): Pr
     config: effective,
     pipedriveUrl: fakes.pipedrive.baseUrl,
     constantContactUrl: fakes.constantContact.baseUrl,
-    routes: (app, db) =>
+    routes: (app) =>
       demoHostRoutes(app, {
-        db,
         pipedrive: fakes.pipedrive,
         companyId: fakes.companyId,
+        userId: fakes.adminUserId,
         jwtSecret: DEMO.jwtSecret,
       }),
     completeInstall: (db) =>

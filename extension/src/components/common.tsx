@@ -20,7 +20,9 @@ export function Shell({ host, children }: { host: Host; children: ComponentChild
   useEffect(() => {
     let last = 0;
     const observer = new ResizeObserver(() => {
-      const height = Math.ceil(document.documentElement.scrollHeight);
+      // The body's own height: the document's scrollHeight never drops below the iframe's
+      // current height, so the panel could grow but never shrink.
+      const height = Math.ceil(document.body.getBoundingClientRect().height);
       if (height !== last) {
         last = height;
         host.resize(height);

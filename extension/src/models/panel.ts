@@ -79,7 +79,7 @@ export function linkView(person: PersonResponse): LinkView {
     detail: [
       person.link.email,
       person.link.lastSyncedAt
-        ? `last synced ${new Date(person.link.lastSyncedAt).toLocaleString('en')}`
+        ? `last synced ${new Date(person.link.lastSyncedAt).toLocaleString('en', { dateStyle: 'medium', timeStyle: 'short' })}`
         : 'not synced yet',
     ].join(' · '),
   };

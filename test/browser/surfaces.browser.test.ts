@@ -1,0 +1,240 @@
+/**
+ * Both extension surfaces in headless Chromium, inside the demo host page that plays
+ * Pipedrive's parent frame (SDK wire protocol, pipedrive-api.md §10.5). Outcomes are read from
+ * what the page shows and what the database holds.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readBudgets } from '../../server/api/budget-readout.ts';
+import { DEMO } from '../../server/demo/fakes.ts';
+import { coreCodes } from '../../server/sync/core/codes.ts';
+import { type BrowserHarness, chromiumMissing, extensionFrame, startHarness } from './setup.ts';
+
+const SCREENSHOTS = new URL('../../docs/screenshots/', import.meta.url).pathname;
+
+describe.skipIf(chromiumMissing)('extension surfaces in Chromium', () => {
+  let h: BrowserHarness;
+  let linked: { id: number; email: string };
+  let unlinked: number;
+
+  beforeAll(async () => {
+    h = await startHarness();
+    const persons = [...h.fakes.pipedrive.store.company(h.companyId)!.persons.values()];
+    const first = persons[0]!;
+    linked = { id: first.id, email: first.emails[0]!.value };
+    unlinked = persons[1]!.id;
+    // A link and its history as the sync engine records them (migrations/0001).
+    const link = await h.t.database.db
+      .insertInto('links')
+      .values({
+        connection_id: h.connectionId,
+        person_id: linked.id,
+        contact_id: '0a1b2c3d-0000-4000-8000-000000000001',
+        email: linked.email,
+        last_synced_at: new Date('2026-11-26T09:30:00Z'),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await h.t.database.db
+      .insertInto('contact_events')
+      .values([
+        {
+          connection_id: h.connectionId,
+          link_id: link.id,
+          person_id: linked.id,
+          direction: 'to_cc',
+          kind: 'contact_created',
+          created_at: new Date('2026-11-26T09:00:00Z'),
+        },
+        {
+          connection_id: h.connectionId,
+          link_id: link.id,
+          person_id: linked.id,
+          direction: 'to_pipedrive',
+          kind: 'person_updated',
+          changes: JSON.stringify({ job_title: { from: 'Clerk', to: 'Office Manager' } }),
+          created_at: new Date('2026-11-26T09:30:00Z'),
+        },
+      ])
+      .execute();
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('settings page: both connections, the CC account and the API budget', async () => {
+    const page = await h.browser.newPage({ viewport: { width: 1100, height: 900 } });
+    await page.goto(`${h.t.publicUrl}/demo?screen=settings`);
+    const frame = await extensionFrame(page, 'settings');
+    const connection = await h.t.database.db
+      .selectFrom('connections')
+      .select(['cc_account_name', 'cc_account_id'])
+      .where('id', '=', h.connectionId)
+      .executeTakeFirstOrThrow();
+    expect(connection.cc_account_name).toBeTruthy();
+    await expect
+      .poll(() => frame.locator('[data-testid=cc-account]').textContent())
+      .toBe(connection.cc_account_name);
+    const budget = await readBudgets(h.t.database.db, {
+      pipedrive: { companyId: h.companyId, share: 0.5 },
+      constantContact: {
+        clientId: DEMO.constantContact.clientId,
+        perDay: 10_000,
+        account: connection.cc_account_id!,
+      },
+    });
+    const pdRow = frame.locator('tr[data-side="Pipedrive"]');
+    const ccRow = frame.locator('tr[data-side="Constant Contact"]');
+    await expect
+      .poll(() => pdRow.textContent())
+      .toContain(`of ${budget.pipedrive.limit.toLocaleString('en')}`);
+    expect(await pdRow.textContent()).toContain(budget.pipedrive.left.toLocaleString('en'));
+    expect(await ccRow.textContent()).toContain(
+      `of ${budget.constantContact!.appLimit.toLocaleString('en')}`,
+    );
+    expect(await frame.locator('body').textContent()).toContain('Receiving Pipedrive changes');
+    // The host sized the iframe to the content the page reported (resize command).
+    const frameHeight = await page.locator('iframe[name=settings]').evaluate((f) => f.clientHeight);
+    const contentHeight = await frame.evaluate(() => document.documentElement.scrollHeight);
+    expect(Math.abs(frameHeight - contentHeight)).toBeLessThanOrEqual(2);
+    await page.screenshot({ path: `${SCREENSHOTS}settings.png`, fullPage: true });
+    await page.close();
+  });
+
+  it('person panel: link state, email and history of the selected person', async () => {
+    const page = await h.browser.newPage({ viewport: { width: 1100, height: 800 } });
+    await page.goto(`${h.t.publicUrl}/demo?screen=person&person=${linked.id}`);
+    const frame = await extensionFrame(page, 'panel');
+    await expect
+      .poll(() => frame.locator('[data-testid=link-state]').textContent())
+      .toBe('Linked to a Constant Contact contact');
+    const text = await frame.locator('body').textContent();
+    expect(text).toContain(linked.email);
+    const history = await frame.locator('ol.history li').allTextContents();
+    expect(history).toHaveLength(2);
+    expect(history[0]).toContain('person updated: job_title');
+    expect(history[0]).toContain('Constant Contact → Pipedrive');
+    expect(history[1]).toContain('contact created');
+    await page.screenshot({ path: `${SCREENSHOTS}panel.png`, fullPage: true });
+    await page.close();
+  });
+
+  it('person panel: an unlinked person says so', async () => {
+    const page = await h.browser.newPage();
+    await page.goto(`${h.t.publicUrl}/demo?screen=person&person=${unlinked}`);
+    const frame = await extensionFrame(page, 'panel');
+    await expect
+      .poll(() => frame.locator('[data-testid=link-state]').textContent())
+      .toBe('Not linked to a Constant Contact contact');
+    expect(await frame.locator('body').textContent()).toContain('No changes recorded yet.');
+    await page.close();
+  });
+
+  it('an expired token is replaced through the SDK (get_signed_token) and the panel loads', async () => {
+    const page = await h.browser.newPage();
+    await page.goto(
+      `${h.t.publicUrl}/demo?screen=person&person=${linked.id}&urlTokenTtl=-120&expireFirstToken=1`,
+    );
+    const frame = await extensionFrame(page, 'panel');
+    await expect
+      .poll(() => frame.locator('[data-testid=link-state]').textContent())
+      .toBe('Linked to a Constant Contact contact');
+    const asked = await page.evaluate(
+      () =>
+        (
+          window as unknown as { demoHost: { log: { frame: string; command?: string }[] } }
+        ).demoHost.log.filter((m) => m.frame === 'panel' && m.command === 'get_signed_token')
+          .length,
+    );
+    expect(asked).toBeGreaterThanOrEqual(2);
+    // The app refused the expired token before accepting the fresh one.
+    expect(h.t.logs()).toMatch(/PANEL_UNAUTHENTICATED|"statusCode":401/);
+    await page.close();
+  });
+
+  it('follows Pipedrive’s theme: dark from the URL and on a live switch', async () => {
+    const page = await h.browser.newPage({ viewport: { width: 1100, height: 800 } });
+    await page.goto(`${h.t.publicUrl}/demo?screen=person&person=${linked.id}`);
+    const frame = await extensionFrame(page, 'panel');
+    await frame.waitForSelector('[data-testid=link-state]');
+    const theme = () => frame.evaluate(() => document.documentElement.dataset.theme);
+    const background = () => frame.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(await theme()).toBe('light');
+    const light = await background();
+    await page.click('#theme'); // the host posts user_settings_change to the panel
+    await expect.poll(theme).toBe('dark');
+    expect(await background()).not.toBe(light);
+    expect(await background()).toBe('rgb(30, 33, 38)');
+    await page.screenshot({ path: `${SCREENSHOTS}panel-dark.png`, fullPage: true });
+    await page.close();
+  });
+
+  it('shows the person’s open error with how to fix it', async () => {
+    await h.t.database.db
+      .insertInto('contact_errors')
+      .values({
+        connection_id: h.connectionId,
+        subject: `person:${unlinked}`,
+        person_id: unlinked,
+        code: 'DUPLICATE_EMAIL',
+      })
+      .execute();
+    const page = await h.browser.newPage();
+    await page.goto(`${h.t.publicUrl}/demo?screen=person&person=${unlinked}`);
+    const frame = await extensionFrame(page, 'panel');
+    const alert = frame.locator('[role=alert]');
+    await alert.waitFor();
+    const text = await alert.textContent();
+    expect(text).toContain(coreCodes.DUPLICATE_EMAIL.message);
+    expect(text).toContain(coreCodes.DUPLICATE_EMAIL.fix);
+    await page.close();
+  });
+
+  it('"Resync this person" queues a sync job for that person', async () => {
+    const page = await h.browser.newPage();
+    await page.goto(`${h.t.publicUrl}/demo?screen=person&person=${linked.id}`);
+    const frame = await extensionFrame(page, 'panel');
+    const button = frame.getByRole('button', { name: 'Resync this person' });
+    await button.waitFor();
+    await button.press('Enter'); // keyboard use
+    await expect
+      .poll(() => frame.locator('[role=status]').allTextContents())
+      .toContainEqual(expect.stringMatching(/Resync queued|already waiting/));
+    const jobs = await h.t.boss.findJobs('pipedrive.person-changed', {
+      data: { companyId: h.companyId, personId: linked.id },
+    });
+    expect(jobs.length).toBeGreaterThanOrEqual(1);
+    await page.close();
+  });
+
+  it('editing a person in the host page reaches the app as a Pipedrive webhook', async () => {
+    const page = await h.browser.newPage();
+    await page.goto(`${h.t.publicUrl}/demo?screen=person&person=${unlinked}`);
+    await page.fill('#f-job', 'Head of Demos');
+    await page.click('form button[type=submit]');
+    await expect
+      .poll(async () => {
+        await h.fakes.pipedrive.control.webhooks.idle();
+        return h.t.database.db
+          .selectFrom('webhook_events')
+          .select(['entity_id', 'action'])
+          .where('company_id', '=', h.companyId)
+          .where('entity_id', '=', unlinked)
+          .execute();
+      })
+      .toContainEqual({ entity_id: unlinked, action: 'change' });
+    expect(h.fakes.pipedrive.store.company(h.companyId)!.persons.get(unlinked)!.job_title).toBe(
+      'Head of Demos',
+    );
+    await page.close();
+  });
+
+  it('outside Pipedrive the page explains itself instead of spinning', async () => {
+    const page = await h.browser.newPage();
+    await page.goto(`${h.t.publicUrl}/extension/panel.html`);
+    await expect
+      .poll(() => page.locator('[role=alert]').textContent())
+      .toContain('runs inside Pipedrive only');
+    await page.close();
+  });
+});
