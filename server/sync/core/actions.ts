@@ -43,6 +43,11 @@ export interface PlanInput {
   emailTaken?: boolean;
   /** The shell's `chooseByEmail` gave this person's email to an older person (that id). */
   duplicateOf?: number;
+  /**
+   * The person was deleted by a Pipedrive merge (the delete carried `merged_to_id`, DESIGN §3
+   * "Deletes, merges"): the surviving person's id, and whether it already has its own link.
+   */
+  mergedInto?: { personId: number; survivorLinked: boolean };
   now: string;
 }
 
@@ -93,6 +98,14 @@ export type SyncAction =
       personId: number;
       contactId: string;
       state: LinkState;
+      at: string;
+    }
+  | {
+      /** A Pipedrive merge: the surviving person takes over the link, base and all. */
+      kind: 'move_link';
+      contactId: string;
+      fromPersonId: number;
+      toPersonId: number;
       at: string;
     }
   | {

@@ -209,7 +209,26 @@ function planLinked(ctx: Ctx, link: LinkSnapshot): Plan {
         };
   const person = livePerson(ctx.person);
   // DESIGN §3: a deleted person leaves the contact as it is, subscribed; only the link changes.
-  if (!person) return mark('person_deleted');
+  // After a merge the survivor takes the link over, unless it has its own: then the merged
+  // person's contact is kept like any other deleted person's (never unsubscribed or removed).
+  if (!person) {
+    const merged = ctx.mergedInto;
+    if (!merged || merged.survivorLinked) return mark('person_deleted');
+    return {
+      actions: [
+        {
+          kind: 'move_link',
+          contactId: link.contactId,
+          fromPersonId: link.personId,
+          toPersonId: merged.personId,
+          at: ctx.now,
+        },
+      ],
+      base: link.base,
+      conflicts: [],
+      warnings: [],
+    };
+  }
   const contact = liveContact(ctx.contact);
   if (!contact) {
     if (!ctx.toCc) return mark('contact_deleted');

@@ -626,6 +626,35 @@ describe('linked pair, deletes and rules', () => {
     ).toEqual([{ kind: 'nothing', reason: 'already_marked' }]);
   });
 
+  it('a Pipedrive merge moves the link to the surviving person, base kept, contact untouched', () => {
+    const p = plan(
+      input({
+        link: link(),
+        person: person({ is_deleted: true }),
+        contact: contact(),
+        mergedInto: { personId: 2, survivorLinked: false },
+      }),
+    );
+    expect(p.actions).toEqual([
+      { kind: 'move_link', contactId: 'c-1', fromPersonId: 1, toPersonId: 2, at: NOW },
+    ]);
+    expect(p.base).toEqual(link().base);
+  });
+
+  it('a merge into a person that has its own link only marks the merged person’s link', () => {
+    const p = plan(
+      input({
+        link: link(),
+        person: null,
+        contact: contact(),
+        mergedInto: { personId: 2, survivorLinked: true },
+      }),
+    );
+    expect(p.actions).toEqual([
+      { kind: 'mark_link', personId: 1, contactId: 'c-1', state: 'person_deleted', at: NOW },
+    ]);
+  });
+
   it('contact deleted → link marked, person kept and untouched', () => {
     const p = plan(
       input({ link: link(), person: person(), contact: contact({ deleted_at: '2025-01-01' }) }),
