@@ -109,12 +109,13 @@ export function revive(
   // The email goes along only when the person's differs from the one the contact still has.
   const sameEmail = record?.email.ok === true && record.email.email === email;
   // The revive is driven by the person: every field that may reach CC follows Pipedrive, as
-  // a one-way field would, so an old CC value never becomes a base Pipedrive does not hold.
+  // a one-way field would, against the link's base when there is one, so a value cleared in
+  // Pipedrive while the contact was deleted is cleared in CC too, not copied back later.
   const m = merge({
     fields: ctx.mergeFields
       .filter((f) => f.direction !== 'to_pipedrive')
       .map((f) => ({ ...f, direction: 'to_cc' as const })),
-    base: null,
+    base: old?.values ?? null,
     pipedrive: pd.values,
     cc,
     conflictWinner: 'pipedrive',

@@ -87,6 +87,22 @@ describe('linked pair, deletes and rules', () => {
     expect(q.actions).toEqual([{ kind: 'nothing', reason: 'already_marked' }]);
   });
 
+  it('a value cleared in Pipedrive while the contact was deleted is cleared by the revive', () => {
+    const base = link().base!;
+    const p = plan(
+      input({
+        link: link({
+          state: 'contact_deleted',
+          base: { ...base, values: { ...base.values, [F.job]: 'CEO' } },
+        }),
+        person: person({ job_title: null }),
+        contact: contact({ deleted_at: '2025-01-01', job_title: 'CEO' }),
+      }),
+    );
+    expect(p.actions[1]).toMatchObject({ kind: 'revive_contact', body: { job_title: null } });
+    expect(p.base?.values[F.job]).toBeNull();
+  });
+
   it('out of both rules → link marked out_of_rule, nothing written or deleted', () => {
     const p = plan(
       input({
