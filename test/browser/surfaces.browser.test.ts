@@ -229,6 +229,40 @@ describe.skipIf(chromiumMissing)('extension surfaces in Chromium', () => {
     await page.close();
   });
 
+  it('Disconnect, then Connect through Constant Contact’s consent in a new window', async () => {
+    const page = await h.browser.newPage({ viewport: { width: 1100, height: 900 } });
+    await page.goto(`${h.t.publicUrl}/demo?screen=settings`);
+    const frame = await extensionFrame(page, 'settings');
+    const account = frame.locator('[data-testid=cc-account]');
+    await account.waitFor();
+    const name = await account.textContent();
+    const ccToken = () =>
+      h.t.database.db
+        .selectFrom('connections')
+        .select('cc_access_token')
+        .where('id', '=', h.connectionId)
+        .executeTakeFirstOrThrow()
+        .then((c) => c.cc_access_token);
+
+    await frame.getByRole('button', { name: 'Disconnect' }).click();
+    await expect.poll(() => account.textContent()).toBe('Not connected');
+    expect(await ccToken()).toBeNull();
+
+    const popup = page.context().waitForEvent('page');
+    await frame.getByRole('button', { name: 'Connect Constant Contact' }).click();
+    const consent = await popup;
+    // Our /auth/constant-contact → the CC fake's consent (auto-approved) → our callback.
+    await consent.waitForURL(/\/auth\/constant-contact\/callback/);
+    expect(await consent.locator('h1').textContent()).toBe('Constant Contact connected');
+    expect(await ccToken()).not.toBeNull();
+    await consent.close();
+    await page.bringToFront();
+    // Headless Chromium does not refocus a window when a popup closes; a person's browser does.
+    await frame.evaluate(() => window.dispatchEvent(new Event('focus')));
+    await expect.poll(() => account.textContent()).toBe(name);
+    await page.close();
+  });
+
   it('outside Pipedrive the page explains itself instead of spinning', async () => {
     const page = await h.browser.newPage();
     await page.goto(`${h.t.publicUrl}/extension/panel.html`);
