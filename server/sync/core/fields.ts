@@ -221,6 +221,23 @@ const pipedriveTypes: Record<string, FieldType> = {
 };
 
 /** System person keys the v2 API writes (reference 4.5) and this app maps. */
+/**
+ * System person keys the core can read from a v2 Person (reference 4.3); other system fields
+ * (label, org_id, owner_id, visible_to, the counts…) are offered as unsupported.
+ */
+export const readablePersonSystemKeys = new Set([
+  'name',
+  'first_name',
+  'last_name',
+  'phone',
+  'job_title',
+  'birthday',
+  'postal_address',
+  'notes',
+  'add_time',
+  'update_time',
+]);
+
 const writablePersonSystemKeys = new Set([
   'first_name',
   'last_name',
@@ -242,7 +259,9 @@ export function fieldInfoFromPipedriveField(
 ): FieldInfo | null {
   if (entity === 'person' && item.key === 'email') return null;
   const custom = item.edit_flag === true;
-  let type = pipedriveTypes[item.field_type] ?? 'unsupported';
+  const readable =
+    custom || (entity === 'person' ? readablePersonSystemKeys.has(item.key) : item.key === 'name');
+  let type = readable ? (pipedriveTypes[item.field_type] ?? 'unsupported') : 'unsupported';
   // Organization name is the org's own `name`; on the person it is an `org` reference.
   if (entity === 'organization' && item.key === 'name') type = 'text';
   const writable = entity === 'person' && (custom || writablePersonSystemKeys.has(item.key));

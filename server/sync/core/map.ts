@@ -4,7 +4,7 @@
  * mapping-row id. The writing direction lives in map-write.ts.
  */
 import type { CoreIssue } from './codes.ts';
-import { type CompiledField, ccLimits, writesCc } from './fields.ts';
+import { type CompiledField, ccLimits, readablePersonSystemKeys, writesCc } from './fields.ts';
 import {
   addressValue,
   birthdayFromDate,
@@ -96,16 +96,6 @@ export interface SideRecord {
   issues: CoreIssue[];
 }
 
-const personSystemKeys = new Set([
-  'name',
-  'first_name',
-  'last_name',
-  'job_title',
-  'birthday',
-  'postal_address',
-  'notes',
-]);
-
 function personRaw(person: PersonSnapshot, field: CompiledField): unknown {
   const { entity, key } = field.pipedrive;
   if (entity === 'organization') {
@@ -116,7 +106,7 @@ function personRaw(person: PersonSnapshot, field: CompiledField): unknown {
     const index = primaryIndex(person.phones);
     return index === -1 ? null : person.phones?.[index]?.value;
   }
-  if (personSystemKeys.has(key)) return person[key as keyof PersonSnapshot];
+  if (readablePersonSystemKeys.has(key)) return person[key as keyof PersonSnapshot];
   return person.custom_fields?.[key];
 }
 

@@ -110,6 +110,12 @@ describe('readPerson (Pipedrive → record)', () => {
     expect(x.values[rowId(rows.job)]).toHaveLength(60);
   });
 
+  it('reads system timestamps as dates (mapped away from Pipedrive)', () => {
+    const r = row(pd('add_time'), { kind: 'custom', customFieldId: CF.date }, 'to_cc');
+    const x = readPerson(person({ add_time: '2023-04-05T10:00:00Z' }), compile([r]));
+    expect(x.values[rowId(r)]).toBe('2023-04-05');
+  });
+
   it('reads organization custom fields from the resolved organization', () => {
     const [f] = compile([
       row(pd(KEY.orgRegion, 'organization'), { kind: 'custom', customFieldId: CF.text }, 'to_cc'),

@@ -236,6 +236,26 @@ describe('field info from the APIs', () => {
     ).toMatchObject({ readOnly: true, label: 'Organization: x' });
   });
 
+  it('offers system fields the core cannot read as unsupported', () => {
+    const label = fieldInfoFromPipedriveField(
+      { key: 'label', name: 'Label', field_type: 'enum', edit_flag: false, options: [] },
+      'person',
+    );
+    expect(label).toMatchObject({ type: 'unsupported', sourceType: 'enum', readOnly: true });
+    expect(
+      fieldInfoFromPipedriveField(
+        { key: 'address', name: 'Address', field_type: 'address', edit_flag: false },
+        'organization',
+      ),
+    ).toMatchObject({ type: 'unsupported' });
+    expect(
+      fieldInfoFromPipedriveField(
+        { key: 'update_time', name: 'Updated', field_type: 'date', edit_flag: false },
+        'person',
+      ),
+    ).toMatchObject({ type: 'date', readOnly: true });
+  });
+
   it('turns option ids from v1 strings into numbers', () => {
     const info = fieldInfoFromPipedriveField(
       {
