@@ -75,7 +75,7 @@ const app = await buildApp({
   lifecycle: { shuttingDown: false },
   keyring,
   publicUrl: `http://127.0.0.1:${port}`,
-  apis: createApis(db, config),
+  apis: createApis(db, config, keyring),
 });
 await app.listen({ host: '127.0.0.1', port });
 

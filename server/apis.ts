@@ -9,9 +9,13 @@ import type { TokenSource } from './api/token-source.ts';
 import type { AppApis } from './app.ts';
 import type { Config } from './config.ts';
 import { createCcClient } from './constant-contact/client.ts';
+import { constantContactTokenSource } from './constant-contact/tokens.ts';
+import type { Keyring } from './crypto.ts';
 import type { Database } from './db/database.ts';
+import { AppError } from './errors.ts';
 import { createPipedriveClient } from './pipedrive/client.ts';
 import type { InstallApi } from './pipedrive/install.ts';
+import { pipedriveTokenSource } from './pipedrive/tokens.ts';
 
 /**
  * The company of a fresh token is unknown until /v1/users/me answers; that one call is
@@ -19,7 +23,7 @@ import type { InstallApi } from './pipedrive/install.ts';
  */
 const UNKNOWN_COMPANY = 0;
 
-export function createApis(db: Database, config: Readonly<Config>): AppApis {
+export function createApis(db: Database, config: Readonly<Config>, keyring: Keyring): AppApis {
   const budget = createPipedriveBudget(db, { share: config.budgets.pipedriveShare });
   const limiter = config.constantContact
     ? createCcLimiter(db, {
@@ -33,6 +37,52 @@ export function createApis(db: Database, config: Readonly<Config>): AppApis {
     createPipedriveClient({ apiDomain, companyId, tokens, budget });
 
   return {
+    async forCompany(companyId, priority) {
+      const pd = config.pipedrive;
+      const cc = config.constantContact;
+      if (!pd)
+        throw new AppError('PIPEDRIVE_REAUTH_NEEDED', { detail: 'Pipedrive is not configured' });
+      if (!cc || !limiter) throw new AppError('CC_NOT_CONFIGURED');
+      // The most recently refreshed active installation acts for the company.
+      const installation = await db
+        .selectFrom('installations')
+        .select(['id', 'api_domain'])
+        .where('company_id', '=', companyId)
+        .where('status', '=', 'active')
+        .orderBy('updated_at', 'desc')
+        .executeTakeFirst();
+      if (!installation)
+        throw new AppError('PIPEDRIVE_REAUTH_NEEDED', { detail: 'no active installation' });
+      const connection = await db
+        .selectFrom('connections')
+        .select('cc_account_id')
+        .where('company_id', '=', companyId)
+        .executeTakeFirst();
+      return {
+        pipedrive: pipedrive(
+          installation.api_domain,
+          companyId,
+          pipedriveTokenSource({
+            db,
+            keyring,
+            client: { id: pd.clientId, secret: pd.clientSecret, oauthUrl: pd.oauthUrl },
+            installationId: installation.id,
+          }),
+        ),
+        cc: createCcClient({
+          origin: cc.apiUrl,
+          account: connection?.cc_account_id ?? `company-${companyId}`,
+          tokens: constantContactTokenSource({
+            db,
+            keyring,
+            client: { id: cc.clientId, secret: cc.clientSecret, oauthUrl: cc.oauthUrl },
+            companyId,
+          }),
+          limiter,
+          priority,
+        }),
+      };
+    },
     pipedriveInstall(apiDomain, tokens, companyId = UNKNOWN_COMPANY): InstallApi {
       let client = pipedrive(apiDomain, companyId, tokens);
       return {

@@ -4,8 +4,10 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { PgBoss } from 'pg-boss';
+import type { CcPriority } from './api/cc-policy.ts';
 import type { TokenSource } from './api/token-source.ts';
 import type { Config } from './config.ts';
+import type { CcClient } from './constant-contact/client.ts';
 import type { Keyring } from './crypto.ts';
 import type { Database } from './db/database.ts';
 import { errorsPlugin } from './http/plugins/errors.ts';
@@ -16,6 +18,7 @@ import { personRoutes } from './http/routes/person.ts';
 import { staticRoutes } from './http/routes/static.ts';
 import { webhookRoutes } from './http/routes/webhooks.ts';
 import type { Logger } from './log.ts';
+import type { PipedriveClient } from './pipedrive/client.ts';
 import type { InstallApi } from './pipedrive/install.ts';
 
 export interface AppDeps {
@@ -33,7 +36,14 @@ export interface AppDeps {
   lifecycle: { shuttingDown: boolean };
 }
 
+export interface CompanyClients {
+  pipedrive: PipedriveClient;
+  cc: CcClient;
+}
+
 export interface AppApis {
+  /** Clients acting for one company (its installation's and CC connection's tokens). */
+  forCompany(companyId: number, priority: CcPriority): Promise<CompanyClients>;
   /** `companyId` when known; a fresh token's company is learnt from /v1/users/me. */
   pipedriveInstall(apiDomain: string, tokens: TokenSource, companyId?: number): InstallApi;
   ccAccount(tokens: TokenSource): { summary(): Promise<{ accountId: string; name: string }> };

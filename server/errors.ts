@@ -59,6 +59,21 @@ export const errorCatalogue = {
     message: 'This installation of the app has no Constant Contact application configured.',
     fix: 'The operator sets CC_CLIENT_ID and CC_CLIENT_SECRET (see .env.example) and restarts the app.',
   },
+  SETTINGS_INVALID: {
+    status: 400,
+    message: 'The sync settings are incomplete or not valid.',
+    fix: 'Open the app settings, complete the highlighted choices and save.',
+  },
+  MAPPING_INVALID: {
+    status: 400,
+    message: 'The field mapping refers to fields that are missing, read-only or of another type.',
+    fix: 'Open the app settings, choose Refresh fields, and fix or remove the rows marked there.',
+  },
+  SYNC_WRITE_REJECTED: {
+    status: 422,
+    message: 'Pipedrive or Constant Contact refused the change the sync sent for this contact.',
+    fix: 'Read the reason in the details, correct the contact in the app named there; it syncs on its next change.',
+  },
   NOT_FOUND: {
     status: 404,
     message: 'There is nothing at this address.',

@@ -128,7 +128,7 @@ try {
   }
   // --- end demo mode
 
-  const apis = createApis(db, config);
+  const apis = createApis(db, config, keyring);
 
   let app: FastifyInstance | undefined;
   if (role !== 'worker') {

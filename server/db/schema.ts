@@ -161,6 +161,13 @@ export interface SchemaMigrations {
   name: string;
 }
 
+export interface SyncIntents {
+  connection_id: number;
+  created_at: Generated<Timestamp>;
+  email: string;
+  side: string;
+}
+
 export interface SyncRuns {
   checkpoint: Generated<Json>;
   connection_id: number;
@@ -175,6 +182,25 @@ export interface SyncRuns {
   started_at: Timestamp | null;
   status: Generated<string>;
   total: number | null;
+}
+
+export interface SyncStageContacts {
+  contact_id: string;
+  email: string | null;
+  in_rule: boolean;
+  run_id: number;
+  snapshot: Json;
+}
+
+export interface SyncStagePersons {
+  add_time: Timestamp | null;
+  duplicate_of: number | null;
+  email: string | null;
+  excluded_reason: string | null;
+  in_rule: boolean;
+  person_id: number;
+  run_id: number;
+  snapshot: Json;
 }
 
 export interface WebhookEvents {
@@ -200,6 +226,9 @@ export interface DB {
   links: Links;
   pipedrive_rate_state: PipedriveRateState;
   schema_migrations: SchemaMigrations;
+  sync_intents: SyncIntents;
   sync_runs: SyncRuns;
+  sync_stage_contacts: SyncStageContacts;
+  sync_stage_persons: SyncStagePersons;
   webhook_events: WebhookEvents;
 }

@@ -71,7 +71,7 @@ export async function startTestApp(
     lifecycle,
     keyring,
     publicUrl,
-    apis: createApis(database.db, config),
+    apis: createApis(database.db, config, keyring),
   };
   const app = await buildApp(appDeps);
   options.beforeReady?.(app);

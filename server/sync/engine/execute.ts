@@ -7,6 +7,7 @@
  * in `sync_intents` before it is sent, and a repeated batch looks the email up first.
  */
 import { sql, type Transaction } from 'kysely';
+import { decideRetry, isApiError } from '../../api/errors.ts';
 import type { CompanyClients } from '../../app.ts';
 import type { Database } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
@@ -49,10 +50,17 @@ export async function writeBatch(
   const failed = new Map<string, string>();
   for (const item of items) {
     for (const action of item.plan.actions) {
-      if (action.kind === 'create_person') {
-        personIds.set(action.email, await createPerson(ctx, action));
-      } else if (action.kind === 'update_person') {
-        await ctx.clients.pipedrive.persons.patch(action.personId, action.body as never);
+      try {
+        if (action.kind === 'create_person') {
+          personIds.set(action.email, await createPerson(ctx, action));
+        } else if (action.kind === 'update_person') {
+          await ctx.clients.pipedrive.persons.patch(action.personId, action.body as never);
+        }
+      } catch (error) {
+        // One person Pipedrive refuses (400, 404…) must not hold up the batch; a transient
+        // failure goes up, and the whole batch is tried again.
+        if (!isApiError(error) || decideRetry(error, 1, ctx.now()).action !== 'stop') throw error;
+        failed.set(item.email ?? '', error.message);
       }
     }
   }
@@ -81,13 +89,18 @@ export async function writeBatch(
     );
     if (creates.size > 0) {
       // The import answers no ids: read back what changed since it started (one call per 500).
-      for await (const contact of ctx.clients.cc.contacts.all({
-        updated_after: started,
-        status: ['all'],
-      })) {
-        const email = contact.email_address?.address?.toLowerCase();
-        if (email && creates.has(email)) contactIds.set(email, contact.contact_id);
-      }
+      let next: string | undefined;
+      do {
+        const page = await ctx.clients.cc.contacts.list(
+          { updated_after: started, status: ['all'] },
+          next,
+        );
+        for (const contact of page.items) {
+          const email = contact.email_address?.address?.toLowerCase();
+          if (email && creates.has(email)) contactIds.set(email, contact.contact_id);
+        }
+        next = page.next;
+      } while (next);
     }
   }
   return { contactIds, personIds, failed };
@@ -187,7 +200,8 @@ export async function recordBatch(
       });
       continue;
     }
-    if (!item.plan.base || personId === null || contactId === null || !email) continue;
+    const base = item.plan.base;
+    if (!base || personId === null || contactId === null || !email) continue;
     await trx
       .insertInto('links')
       .values({
@@ -195,7 +209,7 @@ export async function recordBatch(
         person_id: personId,
         contact_id: contactId,
         email,
-        base: JSON.stringify(item.plan.base.values),
+        base: JSON.stringify(base.values),
         state: 'active',
         last_synced_at: at,
       })
@@ -206,7 +220,7 @@ export async function recordBatch(
           .doUpdateSet({
             contact_id: contactId,
             email,
-            base: JSON.stringify(item.plan.base.values),
+            base: JSON.stringify(base.values),
             state: 'active',
             last_synced_at: at,
             updated_at: at,

@@ -1,0 +1,412 @@
+/**
+ * The initial (historical) sync of a connection, and its dry-run (DESIGN §3): read both
+ * accounts into staging tables, match there by primary email, plan each pair with the pure
+ * core, and (unless dry-run) write the plan through the APIs in batches of 500. Progress and
+ * result live in `sync_runs`; a checkpoint after every page and batch makes the job resumable.
+ * A dry-run goes through the same planning, so its counts are what the real run will do.
+ */
+import { sql } from 'kysely';
+import type { AppApis } from '../../app.ts';
+import type { Database } from '../../db/database.ts';
+import { AppError } from '../../errors.ts';
+import type { Logger } from '../../log.ts';
+import type { LinkSnapshot, Plan, SyncAction } from '../core/actions.ts';
+import type { CompiledField } from '../core/fields.ts';
+import type { ContactSnapshot, PersonSnapshot } from '../core/map.ts';
+import { plan } from '../core/plan.ts';
+import {
+  type ConnectionSettings,
+  compileMapping,
+  connectionSettings,
+  validateMapping,
+} from '../settings.ts';
+import { type BatchItem, recordBatch, writeBatch } from './execute.ts';
+import { loadFields } from './fields.ts';
+import { type StageCheckpoint, stageContacts, stagePersons } from './stage.ts';
+
+const BATCH = 500;
+const SAMPLES = 5;
+
+export interface RunResult {
+  counts: Partial<Record<SyncAction['kind'], number>>;
+  conflicts: Record<string, { pipedrive: number; constant_contact: number }>;
+  excluded: Record<string, number>;
+  duplicates: number;
+  errors: Record<string, number>;
+  samples: Partial<
+    Record<
+      SyncAction['kind'],
+      { personId: number | null; contactId: string | null; email: string | null }[]
+    >
+  >;
+  mappingProblems?: { row: number; code: string; message: string }[];
+}
+
+interface Checkpoint extends StageCheckpoint {
+  lastPersonId?: number;
+  lastContactId?: string;
+  personsPlanned?: boolean;
+}
+
+export interface InitialSyncDeps {
+  db: Database;
+  apis: AppApis;
+  logger: Logger;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export async function runInitialSync(
+  deps: InitialSyncDeps,
+  job: { connectionId: number; runId: number; dryRun: boolean },
+): Promise<RunResult> {
+  const now = deps.now ?? Date.now;
+  const { db } = deps;
+  const connection = await db
+    .selectFrom('connections')
+    .select(['id', 'company_id', 'settings', 'status'])
+    .where('id', '=', job.connectionId)
+    .executeTakeFirstOrThrow();
+  const run = await db
+    .selectFrom('sync_runs')
+    .selectAll()
+    .where('id', '=', job.runId)
+    .executeTakeFirstOrThrow();
+  if (run.status === 'completed' || run.status === 'cancelled')
+    return run.result as unknown as RunResult;
+
+  const settings = connectionSettings.safeParse(connection.settings);
+  if (!settings.success) return fail(db, job.runId, 'SETTINGS_INVALID');
+  const clients = await deps.apis.forCompany(connection.company_id, 'historical');
+
+  await setPhase(db, job.runId, 'fields', { started: true });
+  const loaded = await loadFields(clients);
+  const problems = validateMapping(
+    settings.data.mapping,
+    loaded.available,
+    settings.data.direction,
+  );
+  if (problems.length > 0)
+    return fail(db, job.runId, 'MAPPING_INVALID', { mappingProblems: problems });
+  const fields = compileMapping(settings.data.mapping, loaded.available, settings.data.direction);
+
+  let checkpoint = run.checkpoint as Checkpoint;
+  const result: RunResult = { ...emptyResult(), ...(run.result as Partial<RunResult>) };
+  const saveCheckpoint = async (next: StageCheckpoint, trx: Database) => {
+    checkpoint = { ...checkpoint, ...next };
+    await trx
+      .updateTable('sync_runs')
+      .set({ checkpoint: JSON.stringify(checkpoint) })
+      .where('id', '=', job.runId)
+      .execute();
+  };
+  const stageCtx = {
+    db,
+    clients,
+    runId: job.runId,
+    settings: settings.data,
+    fields,
+    checkpoint,
+    saveCheckpoint,
+    onPage: async (kind: 'persons' | 'contacts', count: number) => {
+      await db
+        .updateTable('sync_runs')
+        .set({ done: sql`done + ${count}` })
+        .where('id', '=', job.runId)
+        .execute();
+      deps.logger.debug({ runId: job.runId, kind, count }, 'staged a page');
+    },
+  };
+  if (!checkpoint.personsDone) {
+    await setPhase(db, job.runId, 'reading_pipedrive');
+    await stagePersons(stageCtx);
+  }
+  if (!checkpoint.contactsDone) {
+    await setPhase(db, job.runId, 'reading_constant_contact');
+    await stageContacts({ ...stageCtx, checkpoint: stageCtx.checkpoint });
+  }
+  checkpoint = { ...checkpoint, ...stageCtx.checkpoint };
+
+  await setPhase(db, job.runId, job.dryRun ? 'planning' : 'writing');
+  const total = await countUnits(db, job.runId);
+  await db
+    .updateTable('sync_runs')
+    .set({ total, ...(checkpoint.lastPersonId || checkpoint.lastContactId ? {} : { done: 0 }) })
+    .where('id', '=', job.runId)
+    .execute();
+
+  const planCtx = {
+    db,
+    connectionId: job.connectionId,
+    runId: job.runId,
+    settings: settings.data,
+    fields,
+    now,
+  };
+  const execute = async (items: BatchItem[], next: Checkpoint) => {
+    const written = job.dryRun
+      ? { contactIds: new Map(), personIds: new Map(), failed: new Map() }
+      : await writeBatch(
+          {
+            db,
+            clients,
+            connectionId: job.connectionId,
+            targetListIds: settings.data.targetListIds,
+            customFieldNames: loaded.ccCustomFieldNames,
+            now,
+            sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+          },
+          items,
+        );
+    for (const item of items) tally(result, item);
+    await db.transaction().execute(async (trx) => {
+      if (!job.dryRun) await recordBatch(trx, job.connectionId, items, written, new Date(now()));
+      checkpoint = next;
+      await trx
+        .updateTable('sync_runs')
+        .set({
+          checkpoint: JSON.stringify(checkpoint),
+          result: JSON.stringify(result),
+          done: sql`done + ${items.length}`,
+        })
+        .where('id', '=', job.runId)
+        .execute();
+    });
+  };
+
+  while (!checkpoint.personsPlanned) {
+    const batch = await personBatch(planCtx, checkpoint.lastPersonId ?? 0);
+    if (batch.items.length === 0) {
+      checkpoint = { ...checkpoint, personsPlanned: true };
+      break;
+    }
+    await execute(batch.items, { ...checkpoint, lastPersonId: batch.last });
+  }
+  for (;;) {
+    const batch = await contactBatch(planCtx, checkpoint.lastContactId ?? '');
+    if (batch.items.length === 0) break;
+    await execute(batch.items, { ...checkpoint, personsPlanned: true, lastContactId: batch.last });
+  }
+
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('sync_runs')
+      .set({
+        status: 'completed',
+        phase: 'done',
+        finished_at: new Date(now()),
+        result: JSON.stringify(result),
+      })
+      .where('id', '=', job.runId)
+      .execute();
+    if (!job.dryRun) {
+      await trx
+        .updateTable('connections')
+        .set({
+          status: 'active',
+          cursors: JSON.stringify({ initialSyncAt: new Date(now()).toISOString() }),
+          updated_at: new Date(now()),
+        })
+        .where('id', '=', job.connectionId)
+        .execute();
+    }
+    await trx.deleteFrom('sync_stage_persons').where('run_id', '=', job.runId).execute();
+    await trx.deleteFrom('sync_stage_contacts').where('run_id', '=', job.runId).execute();
+  });
+  deps.logger.info(
+    { runId: job.runId, dryRun: job.dryRun, counts: result.counts },
+    'initial sync finished',
+  );
+  return result;
+}
+
+interface PlanCtx {
+  db: Database;
+  connectionId: number;
+  runId: number;
+  settings: ConnectionSettings;
+  fields: readonly CompiledField[];
+  now: () => number;
+}
+
+/** Persons in id order, each with the contact owning its email (owners only) and its link. */
+async function personBatch(
+  ctx: PlanCtx,
+  after: number,
+): Promise<{ items: BatchItem[]; last: number }> {
+  const rows = await sql<{
+    person_id: number;
+    email: string | null;
+    duplicate_of: number | null;
+    p_in_rule: boolean;
+    person: PersonSnapshot;
+    contact: ContactSnapshot | null;
+    c_in_rule: boolean | null;
+    link_contact_id: string | null;
+    link_state: string | null;
+    link_base: Record<string, unknown> | null;
+    link_email: string | null;
+    linked_contact: ContactSnapshot | null;
+    linked_in_rule: boolean | null;
+  }>`
+    SELECT p.person_id, p.email, p.duplicate_of, p.in_rule AS p_in_rule, p.snapshot AS person,
+      c.snapshot AS contact, c.in_rule AS c_in_rule,
+      l.contact_id AS link_contact_id, l.state AS link_state, l.base AS link_base, l.email AS link_email,
+      lc.snapshot AS linked_contact, lc.in_rule AS linked_in_rule
+    FROM sync_stage_persons p
+    LEFT JOIN sync_stage_contacts c
+      ON c.run_id = p.run_id AND c.email = p.email AND p.duplicate_of IS NULL
+    LEFT JOIN links l ON l.connection_id = ${ctx.connectionId} AND l.person_id = p.person_id
+    LEFT JOIN sync_stage_contacts lc ON lc.run_id = p.run_id AND lc.contact_id = l.contact_id
+    WHERE p.run_id = ${ctx.runId} AND p.person_id > ${after}
+    ORDER BY p.person_id
+    LIMIT ${BATCH}`.execute(ctx.db);
+  const items = rows.rows.map((row) => {
+    const link: LinkSnapshot | null = row.link_contact_id
+      ? {
+          personId: row.person_id,
+          contactId: row.link_contact_id,
+          state: row.link_state as LinkSnapshot['state'],
+          base: row.link_email
+            ? {
+                email: row.link_email,
+                values: (row.link_base ?? {}) as Record<string, string | null>,
+              }
+            : null,
+        }
+      : null;
+    const contact = link ? row.linked_contact : row.contact;
+    const planned = plan({
+      person: row.person,
+      contact,
+      link,
+      settings: planSettings(ctx.settings),
+      fields: ctx.fields,
+      inPipedriveRule: row.p_in_rule,
+      inCcRule: (link ? row.linked_in_rule : row.c_in_rule) ?? false,
+      ...(row.duplicate_of ? { duplicateOf: row.duplicate_of } : {}),
+      now: new Date(ctx.now()).toISOString(),
+    });
+    return {
+      plan: planned,
+      personId: row.person_id,
+      contactId: contact?.contact_id ?? null,
+      email: row.email,
+    };
+  });
+  return { items, last: rows.rows.at(-1)?.person_id ?? after };
+}
+
+/** Contacts no staged person owns (and not linked to one), in id order. */
+async function contactBatch(
+  ctx: PlanCtx,
+  after: string,
+): Promise<{ items: BatchItem[]; last: string }> {
+  const rows = await sql<{
+    contact_id: string;
+    email: string | null;
+    in_rule: boolean;
+    contact: ContactSnapshot;
+  }>`
+    SELECT c.contact_id, c.email, c.in_rule, c.snapshot AS contact
+    FROM sync_stage_contacts c
+    WHERE c.run_id = ${ctx.runId} AND c.contact_id > ${after}
+      AND NOT EXISTS (SELECT 1 FROM sync_stage_persons p
+                      WHERE p.run_id = c.run_id AND p.email = c.email AND p.duplicate_of IS NULL)
+      AND NOT EXISTS (SELECT 1 FROM links l WHERE l.connection_id = ${ctx.connectionId} AND l.contact_id = c.contact_id)
+    ORDER BY c.contact_id
+    LIMIT ${BATCH}`.execute(ctx.db);
+  const items = rows.rows.map((row) => ({
+    plan: plan({
+      person: null,
+      contact: row.contact,
+      link: null,
+      settings: planSettings(ctx.settings),
+      fields: ctx.fields,
+      inPipedriveRule: false,
+      inCcRule: row.in_rule,
+      now: new Date(ctx.now()).toISOString(),
+    }),
+    personId: null,
+    contactId: row.contact_id,
+    email: row.email,
+  }));
+  return { items, last: rows.rows.at(-1)?.contact_id ?? after };
+}
+
+function planSettings(settings: ConnectionSettings) {
+  return {
+    direction: settings.direction,
+    conflictWinner: settings.conflictWinner,
+    targetListIds: settings.targetListIds,
+    ...(settings.newPersonOwnerId ? { newPersonOwnerId: settings.newPersonOwnerId } : {}),
+  };
+}
+
+async function countUnits(db: Database, runId: number): Promise<number> {
+  const { rows } = await sql<{ n: number }>`
+    SELECT (SELECT count(*) FROM sync_stage_persons WHERE run_id = ${runId})
+         + (SELECT count(*) FROM sync_stage_contacts c WHERE run_id = ${runId}
+              AND NOT EXISTS (SELECT 1 FROM sync_stage_persons p WHERE p.run_id = c.run_id
+                              AND p.email = c.email AND p.duplicate_of IS NULL)) AS n`.execute(db);
+  return Number(rows[0]?.n ?? 0);
+}
+
+function emptyResult(): RunResult {
+  return { counts: {}, conflicts: {}, excluded: {}, duplicates: 0, errors: {}, samples: {} };
+}
+
+function tally(result: RunResult, item: BatchItem): void {
+  const planned: Plan = item.plan;
+  for (const action of planned.actions) {
+    result.counts[action.kind] = (result.counts[action.kind] ?? 0) + 1;
+    if (action.kind === 'exclude')
+      result.excluded[action.reason] = (result.excluded[action.reason] ?? 0) + 1;
+    if (action.kind === 'record_error') {
+      result.errors[action.code] = (result.errors[action.code] ?? 0) + 1;
+      if (action.code === 'DUPLICATE_EMAIL') result.duplicates += 1;
+    }
+    const samples = result.samples[action.kind] ?? [];
+    if (samples.length < SAMPLES && action.kind !== 'nothing') {
+      samples.push({ personId: item.personId, contactId: item.contactId, email: item.email });
+      result.samples[action.kind] = samples;
+    }
+  }
+  for (const conflict of planned.conflicts) {
+    const entry = result.conflicts[conflict.fieldId] ?? { pipedrive: 0, constant_contact: 0 };
+    entry[conflict.winner] += 1;
+    result.conflicts[conflict.fieldId] = entry;
+  }
+}
+
+async function setPhase(
+  db: Database,
+  runId: number,
+  phase: string,
+  options: { started?: boolean } = {},
+) {
+  await db
+    .updateTable('sync_runs')
+    .set({
+      phase,
+      status: 'running',
+      ...(options.started ? { started_at: sql`coalesce(started_at, now())` } : {}),
+    })
+    .where('id', '=', runId)
+    .execute();
+}
+
+async function fail(
+  db: Database,
+  runId: number,
+  code: 'SETTINGS_INVALID' | 'MAPPING_INVALID',
+  extra: Partial<RunResult> = {},
+): Promise<RunResult> {
+  const result = { ...emptyResult(), ...extra };
+  await db
+    .updateTable('sync_runs')
+    .set({ status: 'failed', error: code, finished_at: new Date(), result: JSON.stringify(result) })
+    .where('id', '=', runId)
+    .execute();
+  throw new AppError(code, { detail: extra.mappingProblems ?? code });
+}
