@@ -3,6 +3,8 @@
  * Pipedrive's parent frame (SDK wire protocol, pipedrive-api.md §10.5). Outcomes are read from
  * what the page shows and what the database holds.
  */
+import { createRequire } from 'node:module';
+import type { Frame } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBudgets } from '../../server/api/budget-readout.ts';
 import { DEMO } from '../../server/demo/fakes.ts';
@@ -10,6 +12,28 @@ import { coreCodes } from '../../server/sync/core/codes.ts';
 import { type BrowserHarness, chromiumMissing, extensionFrame, startHarness } from './setup.ts';
 
 const SCREENSHOTS = new URL('../../docs/screenshots/', import.meta.url).pathname;
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** WCAG 2 A/AA violations axe-core finds in a frame: rule id and the offending markup. */
+async function accessibilityViolations(frame: Frame): Promise<string[]> {
+  await frame.addScriptTag({ path: AXE });
+  return frame.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(
+            context: Document,
+            options: object,
+          ): Promise<{ violations: { id: string; nodes: { html: string }[] }[] }>;
+        };
+      }
+    ).axe;
+    const result = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] },
+    });
+    return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.html}`));
+  });
+}
 
 describe.skipIf(chromiumMissing)('extension surfaces in Chromium', () => {
   let h: BrowserHarness;
@@ -261,6 +285,29 @@ describe.skipIf(chromiumMissing)('extension surfaces in Chromium', () => {
     await frame.evaluate(() => window.dispatchEvent(new Event('focus')));
     await expect.poll(() => account.textContent()).toBe(name);
     await page.close();
+  });
+
+  it('both surfaces pass axe-core’s WCAG 2 A/AA checks, light and dark', async () => {
+    for (const theme of ['light', 'dark']) {
+      for (const [screen, kind] of [
+        [`screen=settings`, 'settings'],
+        [`screen=person&person=${linked.id}`, 'panel'],
+        [`screen=person&person=${unlinked}`, 'panel'],
+      ] as const) {
+        const page = await h.browser.newPage();
+        await page.goto(`${h.t.publicUrl}/demo?${screen}&theme=${theme}`);
+        const frame = await extensionFrame(page, kind);
+        await frame.waitForSelector(
+          kind === 'settings' ? 'table.budget' : '[data-testid=link-state]',
+        );
+        expect({ theme, screen, violations: await accessibilityViolations(frame) }).toEqual({
+          theme,
+          screen,
+          violations: [],
+        });
+        await page.close();
+      }
+    }
   });
 
   it('outside Pipedrive the page explains itself instead of spinning', async () => {
