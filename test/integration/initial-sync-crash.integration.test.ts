@@ -1,0 +1,217 @@
+/**
+ * Issue 6: "A test kills the worker in the middle of an initial sync of 5,000 contacts,
+ * restarts it, and finds each email exactly once on each side and every link correct."
+ * The worker is a real child process, killed with SIGKILL while it is writing.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Keyring } from '../../server/crypto.ts';
+import { personEmail } from '../../server/sync/core/normalise.ts';
+import type { ConnectionSettings } from '../../server/sync/settings.ts';
+import {
+  type ConstantContactFake,
+  createConstantContactFake,
+} from '../fakes/constant-contact/server.ts';
+import { createPipedriveFake, type PipedriveFake } from '../fakes/pipedrive/server.ts';
+import { connectCompany } from '../helpers/connected.ts';
+import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
+
+const PD = { id: 'pd-crash', secret: 'pd-crash-secret-0123456789' };
+const CC = { id: 'cc-crash', secret: 'cc-crash-secret-0123456789' };
+const ACCOUNT = 'a07ecrash0001';
+const key = randomBytes(32);
+const keyring = new Keyring([{ id: 'crash', key }]);
+
+let database: TestDatabase;
+let pd: PipedriveFake;
+let cc: ConstantContactFake;
+let companyId: number;
+
+beforeAll(async () => {
+  database = await freshDatabase();
+  pd = createPipedriveFake({
+    seed: {
+      seed: 'crash',
+      companies: [{ name: 'Crash Co', persons: 5000, organizations: 20, personOffset: 20_000 }],
+    },
+    apps: [{ clientId: PD.id, clientSecret: PD.secret, redirectUri: 'http://127.0.0.1/cb' }],
+    rateLimits: { enabled: false },
+  });
+  await pd.listen(0);
+  cc = createConstantContactFake({
+    // 1,000 of the persons are in CC already, plus 500 people only CC knows.
+    seed: {
+      accounts: [
+        {
+          accountId: ACCOUNT,
+          organizationName: 'Crash CC',
+          lists: ['All'],
+          demoPeople: [24_000, 25_500],
+        },
+      ],
+    },
+    apps: [{ clientId: CC.id, clientSecret: CC.secret, redirectUri: 'http://127.0.0.1/cb' }],
+    rateLimits: { enabled: false },
+  });
+  await cc.listen(0);
+  companyId = [...pd.store.companies.keys()][0] as number;
+});
+
+afterAll(async () => {
+  await pd.close();
+  await cc.close();
+  await database.drop();
+});
+
+function worker(connectionId: number, runId: number) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/run-initial-sync.ts'], {
+    cwd: resolve(import.meta.dirname, '../..'),
+    env: {
+      ...process.env,
+      DATABASE_URL: database.url,
+      PIPEDRIVE_CLIENT_ID: PD.id,
+      PIPEDRIVE_CLIENT_SECRET: PD.secret,
+      PIPEDRIVE_OAUTH_URL: pd.baseUrl,
+      PIPEDRIVE_BUDGET_SHARE: '1',
+      CC_CLIENT_ID: CC.id,
+      CC_CLIENT_SECRET: CC.secret,
+      CC_OAUTH_URL: cc.baseUrl,
+      CC_API_URL: cc.baseUrl,
+      CC_REQUESTS_PER_SECOND: '1000',
+      CC_REQUESTS_PER_DAY: '1000000',
+      PUBLIC_URL: 'http://127.0.0.1:1',
+      ENCRYPTION_KEYS: `crash:${key.toString('base64')}`,
+      CONNECTION_ID: String(connectionId),
+      RUN_ID: String(runId),
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, exited, stderr: () => stderr };
+}
+
+describe('initial sync survives a killed worker', () => {
+  it('finishes after SIGKILL mid-write with every email once on each side', async () => {
+    const owner = [...pd.store.company(companyId)!.users.keys()][0] as number;
+    const list = [...cc.store.account(ACCOUNT).lists.values()][0]!.list_id;
+    const settings = {
+      direction: 'two_way',
+      pipedriveSource: { kind: 'all' },
+      ccSource: { kind: 'all' },
+      targetListIds: [list],
+      newPersonOwnerId: owner,
+      conflictWinner: 'pipedrive',
+      mapping: [
+        {
+          pipedrive: { entity: 'person', key: 'first_name' },
+          cc: { kind: 'standard', field: 'first_name' },
+          direction: 'both',
+        },
+        {
+          pipedrive: { entity: 'person', key: 'last_name' },
+          cc: { kind: 'standard', field: 'last_name' },
+          direction: 'both',
+        },
+      ],
+    } as ConnectionSettings;
+    const { connectionId } = await connectCompany({
+      db: database.db,
+      keyring,
+      pd,
+      cc,
+      pdClientId: PD.id,
+      ccClientId: CC.id,
+      companyId,
+      ccAccountId: ACCOUNT,
+      settings,
+    });
+    const personIdsBefore = new Set(pd.store.company(companyId)!.persons.keys());
+    const run = await database.db
+      .insertInto('sync_runs')
+      .values({ connection_id: connectionId, kind: 'initial' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+
+    const first = worker(connectionId, run.id);
+    // Kill once at least one write batch is committed and more remain.
+    for (;;) {
+      const row = await database.db
+        .selectFrom('sync_runs')
+        .select(['checkpoint', 'status'])
+        .where('id', '=', run.id)
+        .executeTakeFirstOrThrow();
+      const checkpoint = row.checkpoint as { lastPersonId?: number };
+      if (checkpoint.lastPersonId) break;
+      if (row.status === 'completed') throw new Error('the run finished before it could be killed');
+      if (first.child.exitCode !== null) throw new Error(`worker died: ${first.stderr()}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const mid = await database.db
+      .selectFrom('sync_runs')
+      .select(['status', 'done', 'total'])
+      .where('id', '=', run.id)
+      .executeTakeFirstOrThrow();
+    expect(mid.status).toBe('running');
+    expect(mid.done).toBeLessThan(mid.total ?? 0);
+
+    const second = worker(connectionId, run.id);
+    expect(await second.exited, second.stderr()).toBe(0);
+
+    const finished = await database.db
+      .selectFrom('sync_runs')
+      .selectAll()
+      .where('id', '=', run.id)
+      .executeTakeFirstOrThrow();
+    expect(finished.status).toBe('completed');
+
+    const persons = [...pd.store.company(companyId)!.persons.values()].filter((p) => !p.is_deleted);
+    const personsByEmail = new Map<string, number[]>();
+    for (const p of persons) {
+      const email = personEmail(p.emails);
+      if (email.ok)
+        personsByEmail.set(email.email, [...(personsByEmail.get(email.email) ?? []), p.id]);
+    }
+    const contacts = [...cc.store.account(ACCOUNT).contacts.values()];
+    const contactEmails = contacts.map((c) => c.email?.address.toLowerCase() ?? '');
+    expect(new Set(contactEmails).size).toBe(contactEmails.length);
+    // Every live CC contact has a person now; the people only CC knew were created once each.
+    for (const contact of contacts.filter((c) => !c.deletedAt)) {
+      const email = contact.email?.address.toLowerCase() ?? '';
+      expect(personsByEmail.get(email)?.length ?? 0, email).toBeGreaterThanOrEqual(1);
+    }
+    const created = persons.filter((p) => !personIdsBefore.has(p.id));
+    expect(created.length).toBeGreaterThan(0);
+    const createdEmails = created.map((p) => (personEmail(p.emails) as { email: string }).email);
+    expect(new Set(createdEmails).size).toBe(createdEmails.length);
+    for (const email of createdEmails) expect(personsByEmail.get(email), email).toHaveLength(1);
+
+    const links = await database.db
+      .selectFrom('links')
+      .selectAll()
+      .where('connection_id', '=', connectionId)
+      .execute();
+    expect(new Set(links.map((l) => l.person_id)).size).toBe(links.length);
+    expect(new Set(links.map((l) => l.contact_id)).size).toBe(links.length);
+    const contactById = new Map(contacts.map((c) => [c.contact_id, c]));
+    for (const link of links) {
+      const contact = contactById.get(link.contact_id as string);
+      expect(contact?.email?.address.toLowerCase(), `link ${link.id}`).toBe(link.email);
+      expect(personsByEmail.get(link.email), link.email).toContain(link.person_id);
+    }
+    // Every email a person owns is linked, and so is every live contact.
+    const liveEmails = contacts
+      .filter((c) => !c.deletedAt)
+      .map((c) => c.email?.address.toLowerCase() ?? '');
+    expect(new Set(links.map((l) => l.email))).toEqual(
+      new Set([...personsByEmail.keys(), ...liveEmails]),
+    );
+  }, 180_000);
+});
