@@ -183,7 +183,7 @@ try {
     config.demo ? 'ready (no Pipedrive credentials configured: demo mode)' : 'ready',
   );
   // The one URL to open in demo mode, on stdout so it stands out from the JSON log.
-  if (demo) console.log(`\n  Demo ready: open ${publicUrl}/demo\n`);
+  if (demo) console.log(demo.banner());
 } catch (error) {
   logger.fatal({ err: error }, error instanceof Error ? error.message : 'start failed');
   await shutdown('start failed', 1);

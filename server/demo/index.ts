@@ -5,6 +5,7 @@
  *   const demo = await startDemo(config, publicUrl)    // before buildApp: fakes + config
  *   await demo.routes(app)                             // the host page at /demo
  *   await demo.completeInstall(db)                     // after listen: the real OAuth flows
+ *   console.log(demo.banner())                         // the one URL to open
  *   demo.stop()                                        // in the shutdown list
  */
 import type { FastifyInstance } from 'fastify';
@@ -21,6 +22,8 @@ export interface Demo {
   constantContactUrl: string;
   routes(app: FastifyInstance): Promise<void>;
   completeInstall(db: Database): Promise<DemoInstallResult>;
+  /** What `npm start` prints last: the one URL to open (and the fakes' ports if they moved). */
+  banner(): string;
   stop(): Promise<void>;
 }
 
@@ -40,6 +43,19 @@ export async function startDemo(config: Readonly<Config>, publicUrl: string): Pr
       }),
     completeInstall: (db) =>
       completeDemoInstall({ publicUrl, db, jwtSecret: DEMO.jwtSecret, companyId: fakes.companyId }),
+    banner: () => {
+      const moved = [
+        fakes.pipedrive.baseUrl.endsWith(`:${DEMO.ports.pipedrive}`)
+          ? null
+          : `Pipedrive fake on ${fakes.pipedrive.baseUrl} (port ${DEMO.ports.pipedrive} was taken)`,
+        fakes.constantContact.baseUrl.endsWith(`:${DEMO.ports.constantContact}`)
+          ? null
+          : `Constant Contact fake on ${fakes.constantContact.baseUrl} (port ${DEMO.ports.constantContact} was taken)`,
+      ].filter(Boolean);
+      return [`\n  Demo ready: open ${publicUrl}/demo`, ...moved.map((m) => `  ${m}`), ''].join(
+        '\n',
+      );
+    },
     stop: fakes.stop,
   };
 }
