@@ -36,3 +36,7 @@ CREATE TABLE sync_intents (
   created_at    timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (connection_id, side, email)
 );
+
+-- "Sync now" re-runs the same reconciliation over linked pairs: a run of its own kind.
+ALTER TABLE sync_runs DROP CONSTRAINT sync_runs_kind_check;
+ALTER TABLE sync_runs ADD CONSTRAINT sync_runs_kind_check CHECK (kind IN ('initial', 'dry_run', 'scan'));

@@ -74,6 +74,16 @@ export const errorCatalogue = {
     message: 'Pipedrive or Constant Contact refused the change the sync sent for this contact.',
     fix: 'Read the reason in the details, correct the contact in the app named there; it syncs on its next change.',
   },
+  CC_NOT_CONNECTED: {
+    status: 409,
+    message: 'Constant Contact is not connected for this company.',
+    fix: 'Open the app settings in Pipedrive and choose Connect Constant Contact.',
+  },
+  SYNC_NOT_ACTIVE: {
+    status: 409,
+    message: 'The sync is not in a state that allows this.',
+    fix: 'Activate the sync first, or resume it if it is paused.',
+  },
   NOT_FOUND: {
     status: 404,
     message: 'There is nothing at this address.',

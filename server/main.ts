@@ -22,6 +22,7 @@ import { prune } from './jobs/prune.ts';
 import { declareQueues, registerWorkers } from './jobs/queues.ts';
 import { checkWebhooks } from './jobs/webhooks-check.ts';
 import { createLogger } from './log.ts';
+import { runInitialSync } from './sync/engine/initial.ts';
 
 type Role = 'all' | 'web' | 'worker';
 
@@ -161,6 +162,9 @@ try {
     await registerWorkers(
       boss,
       {
+        'sync.initial': async (payload) => {
+          await runInitialSync({ db, apis, logger }, payload);
+        },
         'pipedrive.webhooks-check': async () => {
           logger.info(
             { companies: await checkWebhooks({ db, keyring, config, apis, publicUrl }) },

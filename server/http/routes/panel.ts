@@ -9,6 +9,7 @@ import type { AppDeps } from '../../app.ts';
 import { AppError } from '../../errors.ts';
 import { panelAuthPlugin } from '../plugins/panel-auth.ts';
 import { constantContactConnectUrl } from './oauth.ts';
+import { syncRoutes } from './sync.ts';
 
 export interface SessionResponse {
   companyId: number;
@@ -31,6 +32,7 @@ export type BudgetResponse = BudgetReadout;
 
 export async function panelRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   await app.register(panelAuthPlugin, { db: deps.db, jwtSecret: deps.config.pipedrive?.jwtSecret });
+  await syncRoutes(app, deps);
 
   app.get('/api/session', async (request): Promise<SessionResponse> => {
     const { companyId, userId } = request.panel;

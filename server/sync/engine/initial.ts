@@ -203,7 +203,8 @@ export async function runInitialSync(
       await trx
         .updateTable('connections')
         .set({
-          status: 'active',
+          // The initial run activates the connection; a later scan leaves its status alone.
+          ...(run.kind === 'initial' ? { status: 'active' } : {}),
           cursors: JSON.stringify({ initialSyncAt: new Date(now()).toISOString() }),
           updated_at: new Date(now()),
         })

@@ -1,0 +1,224 @@
+/**
+ * The settings page's sync API: settings with field mapping (checked against both APIs' live
+ * field lists), dry-run, activate, status with progress and errors, pause/resume and
+ * "Sync now". Registered inside the panel-auth scope: every query is the token's company.
+ */
+
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { sql } from 'kysely';
+import type { AppDeps } from '../../app.ts';
+import { AppError, errorCatalogue } from '../../errors.ts';
+import { connectionJobKey, enqueue } from '../../jobs/queues.ts';
+import { coreCodes } from '../../sync/core/codes.ts';
+import { loadFields } from '../../sync/engine/fields.ts';
+import type { RunResult } from '../../sync/engine/initial.ts';
+import {
+  type AvailableFields,
+  type ConnectionSettings,
+  connectionSettings,
+  defaultMapping,
+  type MappingProblem,
+  validateMapping,
+} from '../../sync/settings.ts';
+
+export interface FieldsResponse {
+  available: AvailableFields;
+  defaultMapping: ConnectionSettings['mapping'];
+  problems: MappingProblem[];
+}
+
+export interface RunView {
+  id: number;
+  kind: string;
+  status: string;
+  phase: string | null;
+  done: number;
+  total: number | null;
+  etaSeconds: number | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error: string | null;
+  result: Partial<RunResult>;
+}
+
+export interface StatusResponse {
+  status: string;
+  statusReason: string | null;
+  /** Unique contacts in sync: the pricing unit, each counted once. */
+  contactsInSync: number;
+  lastRun: RunView | null;
+  lastDryRun: RunView | null;
+  errors: { code: string; message: string; fix: string; count: number; persons: number[] }[];
+}
+
+export async function syncRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  const connectionOf = async (request: FastifyRequest) => {
+    const row = await deps.db
+      .selectFrom('connections')
+      .select(['id', 'status', 'status_reason', 'settings', 'cc_access_token'])
+      .where('company_id', '=', request.panel.companyId)
+      .executeTakeFirst();
+    if (!row?.cc_access_token) throw new AppError('CC_NOT_CONNECTED');
+    return row;
+  };
+
+  const liveFields = async (companyId: number) =>
+    loadFields(await deps.apis.forCompany(companyId, 'interactive'));
+
+  app.get('/api/settings', async (request) => {
+    const connection = await connectionOf(request);
+    const parsed = connectionSettings.safeParse(connection.settings);
+    return { settings: parsed.success ? parsed.data : null };
+  });
+
+  app.get('/api/fields', async (request): Promise<FieldsResponse> => {
+    const connection = await connectionOf(request);
+    const { available } = await liveFields(request.panel.companyId);
+    const parsed = connectionSettings.safeParse(connection.settings);
+    const direction = parsed.success ? parsed.data.direction : 'two_way';
+    return {
+      available,
+      defaultMapping: defaultMapping(available, direction),
+      problems: parsed.success ? validateMapping(parsed.data.mapping, available, direction) : [],
+    };
+  });
+
+  app.put('/api/settings', async (request) => {
+    const connection = await connectionOf(request);
+    const settings = connectionSettings.parse(request.body);
+    const { available } = await liveFields(request.panel.companyId);
+    const problems = validateMapping(settings.mapping, available, settings.direction);
+    if (problems.length > 0) throw new AppError('MAPPING_INVALID', { detail: problems });
+    await deps.db
+      .updateTable('connections')
+      .set({ settings: JSON.stringify(settings), updated_at: new Date() })
+      .where('id', '=', connection.id)
+      .execute();
+    return { settings };
+  });
+
+  const startRun = async (request: FastifyRequest, kind: 'dry_run' | 'initial') => {
+    const connection = await connectionOf(request);
+    if (!connectionSettings.safeParse(connection.settings).success)
+      throw new AppError('SETTINGS_INVALID');
+    const runId = await deps.db.transaction().execute(async (trx) => {
+      const run = await trx
+        .insertInto('sync_runs')
+        .values({ connection_id: connection.id, kind })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return run.id;
+    });
+    await enqueue(
+      deps.boss,
+      'sync.initial',
+      { connectionId: connection.id, runId, dryRun: kind === 'dry_run' },
+      { singletonKey: connectionJobKey(connection.id) },
+    );
+    return { runId };
+  };
+
+  app.post('/api/sync/dry-run', (request) => startRun(request, 'dry_run'));
+  app.post('/api/sync/activate', (request) => startRun(request, 'initial'));
+
+  app.post('/api/sync/now', async (request) => {
+    const connection = await connectionOf(request);
+    if (connection.status !== 'active') throw new AppError('SYNC_NOT_ACTIVE');
+    const run = await deps.db
+      .insertInto('sync_runs')
+      .values({ connection_id: connection.id, kind: 'scan' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await enqueue(
+      deps.boss,
+      'sync.initial',
+      { connectionId: connection.id, runId: run.id, dryRun: false },
+      { singletonKey: connectionJobKey(connection.id) },
+    );
+    return { runId: run.id };
+  });
+
+  for (const [path, from, to] of [
+    ['/api/sync/pause', 'active', 'paused'],
+    ['/api/sync/resume', 'paused', 'active'],
+  ] as const) {
+    app.post(path, async (request) => {
+      const connection = await connectionOf(request);
+      if (connection.status !== from)
+        throw new AppError('SYNC_NOT_ACTIVE', { detail: `the sync is ${connection.status}` });
+      await deps.db
+        .updateTable('connections')
+        .set({ status: to, updated_at: new Date() })
+        .where('id', '=', connection.id)
+        .execute();
+      return { status: to };
+    });
+  }
+
+  app.get('/api/sync/status', async (request): Promise<StatusResponse> => {
+    const connection = await connectionOf(request);
+    const [inSync, runs, errors] = await Promise.all([
+      deps.db
+        .selectFrom('links')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('connection_id', '=', connection.id)
+        .where('state', '=', 'active')
+        .executeTakeFirstOrThrow(),
+      deps.db
+        .selectFrom('sync_runs')
+        .selectAll()
+        .where('connection_id', '=', connection.id)
+        .orderBy('id', 'desc')
+        .limit(20)
+        .execute(),
+      sql<{ code: string; count: number; persons: number[] }>`
+        SELECT code, count(*)::int AS count,
+               (array_agg(person_id ORDER BY last_seen_at DESC) FILTER (WHERE person_id IS NOT NULL))[1:10] AS persons
+        FROM contact_errors WHERE connection_id = ${connection.id} AND resolved_at IS NULL
+        GROUP BY code ORDER BY count DESC`.execute(deps.db),
+    ]);
+    const view = (run: (typeof runs)[number] | undefined): RunView | null => {
+      if (!run) return null;
+      const elapsed = run.started_at ? (Date.now() - run.started_at.getTime()) / 1000 : 0;
+      const eta =
+        run.status === 'running' && run.total && run.done > 0
+          ? Math.round((elapsed / run.done) * (run.total - run.done))
+          : null;
+      return {
+        id: run.id,
+        kind: run.kind,
+        status: run.status,
+        phase: run.phase,
+        done: run.done,
+        total: run.total,
+        etaSeconds: eta,
+        startedAt: run.started_at?.toISOString() ?? null,
+        finishedAt: run.finished_at?.toISOString() ?? null,
+        error: run.error,
+        result: run.result as Partial<RunResult>,
+      };
+    };
+    return {
+      status: connection.status,
+      statusReason: connection.status_reason,
+      contactsInSync: Number(inSync.n),
+      lastRun: view(runs.find((r) => r.kind !== 'dry_run')),
+      lastDryRun: view(runs.find((r) => r.kind === 'dry_run')),
+      errors: errors.rows.map((row) => ({
+        ...row,
+        persons: row.persons ?? [],
+        ...describeCode(row.code),
+      })),
+    };
+  });
+}
+
+/** Per-contact codes come from the core's list or the app catalogue. */
+export function describeCode(code: string): { message: string; fix: string } {
+  const core = (coreCodes as Record<string, { message: string; fix: string }>)[code];
+  if (core) return { message: core.message, fix: core.fix };
+  const app = (errorCatalogue as Record<string, { message: string; fix: string }>)[code];
+  return app
+    ? { message: app.message, fix: app.fix }
+    : { message: code, fix: 'See docs/errors.md.' };
+}

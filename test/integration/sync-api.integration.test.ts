@@ -1,0 +1,181 @@
+/**
+ * The settings page's sync API, through the real app and workers, against both fakes:
+ * settings refused with the mapping's problems, dry-run, activate, status, pause and resume.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerWorkers } from '../../server/jobs/queues.ts';
+import { createLogger } from '../../server/log.ts';
+import { signPanelJwt } from '../../server/pipedrive/jwt.ts';
+import { runInitialSync } from '../../server/sync/engine/initial.ts';
+import type { ConnectionSettings } from '../../server/sync/settings.ts';
+import { DEMO_ACCOUNT_ID } from '../fakes/constant-contact/demo.ts';
+import {
+  type ConstantContactFake,
+  createConstantContactFake,
+} from '../fakes/constant-contact/server.ts';
+import { createPipedriveFake, type PipedriveFake } from '../fakes/pipedrive/server.ts';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { connectCompany } from '../helpers/connected.ts';
+
+const PD = { id: 'pd-api', secret: 'pd-api-secret-0123456789' };
+const CC = { id: 'cc-api', secret: 'cc-api-secret-0123456789' };
+let pd: PipedriveFake;
+let cc: ConstantContactFake;
+let t: TestApp;
+let companyId: number;
+let settings: ConnectionSettings;
+
+beforeAll(async () => {
+  pd = createPipedriveFake({
+    seed: 'demo',
+    apps: [{ clientId: PD.id, clientSecret: PD.secret, redirectUri: 'http://127.0.0.1/cb' }],
+  });
+  await pd.listen(0);
+  cc = createConstantContactFake({
+    seed: 'demo',
+    apps: [{ clientId: CC.id, clientSecret: CC.secret, redirectUri: 'http://127.0.0.1/cb' }],
+    rateLimits: { enabled: false },
+  });
+  await cc.listen(0);
+  t = await startTestApp({
+    env: {
+      PIPEDRIVE_CLIENT_ID: PD.id,
+      PIPEDRIVE_CLIENT_SECRET: PD.secret,
+      PIPEDRIVE_OAUTH_URL: pd.baseUrl,
+      CC_CLIENT_ID: CC.id,
+      CC_CLIENT_SECRET: CC.secret,
+      CC_OAUTH_URL: cc.baseUrl,
+      CC_API_URL: cc.baseUrl,
+      CC_REQUESTS_PER_SECOND: '1000',
+      CC_REQUESTS_PER_DAY: '1000000',
+      ENCRYPTION_KEYS: `k:${randomBytes(32).toString('base64')}`,
+    },
+  });
+  companyId = [...pd.store.companies.keys()][0] as number;
+  settings = {
+    direction: 'to_cc',
+    pipedriveSource: { kind: 'all' },
+    ccSource: { kind: 'all' },
+    targetListIds: [[...cc.store.account(DEMO_ACCOUNT_ID).lists.values()][0]!.list_id],
+    conflictWinner: 'pipedrive',
+    mapping: [
+      {
+        pipedrive: { entity: 'person', key: 'first_name' },
+        cc: { kind: 'standard', field: 'first_name' },
+        direction: 'both',
+      },
+    ],
+  } as ConnectionSettings;
+  await connectCompany({
+    db: t.database.db,
+    keyring: t.keyring,
+    pd,
+    cc,
+    pdClientId: PD.id,
+    ccClientId: CC.id,
+    companyId,
+    ccAccountId: DEMO_ACCOUNT_ID,
+    settings: {} as ConnectionSettings,
+  });
+  const logger = createLogger({ level: 'silent' });
+  await registerWorkers(
+    t.boss,
+    {
+      'sync.initial': async (payload) =>
+        void (await runInitialSync({ db: t.database.db, apis: t.appDeps.apis, logger }, payload)),
+    },
+    { concurrency: 1, logger },
+  );
+});
+
+afterAll(async () => {
+  await t.close();
+  await pd.close();
+  await cc.close();
+});
+
+const call = (method: 'GET' | 'PUT' | 'POST', url: string, payload?: unknown) =>
+  t.app.inject({
+    method,
+    url,
+    headers: { authorization: `Bearer ${signPanelJwt({ companyId, userId: 1 }, PD.secret)}` },
+    ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+  });
+
+async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('sync API', () => {
+  it('offers the fields of both accounts and a default mapping', async () => {
+    const response = await call('GET', '/api/fields');
+    expect(response.statusCode).toBe(200);
+    const body = response.json();
+    expect(body.available.pipedrive.map((f: { key: string }) => f.key)).toContain(
+      'person:first_name',
+    );
+    expect(body.available.cc.length).toBeGreaterThan(5);
+    expect(body.defaultMapping.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('refuses settings whose mapping points at a field that does not exist, saying which', async () => {
+    const bad = {
+      ...settings,
+      mapping: [
+        {
+          pipedrive: { entity: 'person', key: 'no_such_field' },
+          cc: { kind: 'standard', field: 'job_title' },
+          direction: 'both',
+        },
+      ],
+    };
+    const response = await call('PUT', '/api/settings', bad);
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.code).toBe('MAPPING_INVALID');
+    expect(response.json().error.detail[0]).toMatchObject({ row: 0, code: 'FIELD_MISSING' });
+    const incomplete = await call('PUT', '/api/settings', { ...settings, targetListIds: [] });
+    expect(incomplete.statusCode).toBe(400);
+    expect(JSON.stringify(incomplete.json().error.detail)).toContain('targetListIds');
+  });
+
+  it('saves valid settings, dry-runs, then activates; status shows progress and contacts in sync', async () => {
+    expect((await call('PUT', '/api/settings', settings)).statusCode).toBe(200);
+    expect((await call('GET', '/api/settings')).json().settings.direction).toBe('to_cc');
+
+    const dry = await call('POST', '/api/sync/dry-run');
+    expect(dry.statusCode).toBe(200);
+    const afterDry = await waitFor(
+      async () => (await call('GET', '/api/sync/status')).json(),
+      (s) => s.lastDryRun?.status === 'completed',
+    );
+    expect(afterDry.lastDryRun.result.counts.create_contact).toBeGreaterThan(0);
+    expect(afterDry.contactsInSync).toBe(0);
+    expect(afterDry.status).toBe('setup');
+
+    expect((await call('POST', '/api/sync/activate')).statusCode).toBe(200);
+    const active = await waitFor(
+      async () => (await call('GET', '/api/sync/status')).json(),
+      (s) => s.lastRun?.status === 'completed',
+    );
+    expect(active.status).toBe('active');
+    expect(active.lastRun.done).toBe(active.lastRun.total);
+    expect(active.contactsInSync).toBeGreaterThan(0);
+    // Demo data has duplicate emails: they are reported per code, with the fix and persons.
+    const duplicates = active.errors.find((e: { code: string }) => e.code === 'DUPLICATE_EMAIL');
+    expect(duplicates.count).toBeGreaterThan(0);
+    expect(duplicates.fix.length).toBeGreaterThan(10);
+    expect(duplicates.persons.length).toBeGreaterThan(0);
+  });
+
+  it('pauses and resumes, refusing a resume that makes no sense', async () => {
+    expect((await call('POST', '/api/sync/pause')).json()).toEqual({ status: 'paused' });
+    expect((await call('POST', '/api/sync/pause')).statusCode).toBe(409);
+    expect((await call('POST', '/api/sync/resume')).json()).toEqual({ status: 'active' });
+  });
+});
