@@ -25,6 +25,7 @@ void boot({
     const model = createPanelModel(
       createApi(() => host.signedToken()),
       personId,
+      (message) => host.snackbar(message),
     );
     return (
       <Shell host={host}>

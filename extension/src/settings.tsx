@@ -10,7 +10,11 @@ void boot({
   page: (host) => {
     const api = createApi(() => host.signedToken());
     // CC's consent page refuses to be framed, so it opens in its own window.
-    const model = createSettingsModel(api, (url) => window.open(url, '_blank', 'noopener'));
+    const model = createSettingsModel(
+      api,
+      (url) => window.open(url, '_blank', 'noopener'),
+      (message) => host.snackbar(message),
+    );
     return (
       <Shell host={host}>
         <SettingsPage model={model} />

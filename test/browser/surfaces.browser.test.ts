@@ -224,6 +224,8 @@ describe.skipIf(chromiumMissing)('extension surfaces in Chromium', () => {
     await expect
       .poll(() => frame.locator('[role=status]').allTextContents())
       .toContainEqual(expect.stringMatching(/Resync queued|already waiting/));
+    // The confirmation went through the SDK (show_snackbar) to the host page.
+    await expect.poll(() => page.locator('#snackbar').textContent()).toMatch(/queued/);
     const jobs = await h.t.boss.findJobs('pipedrive.person-changed', {
       data: { companyId: h.companyId, personId: linked.id },
     });
@@ -270,6 +272,7 @@ describe.skipIf(chromiumMissing)('extension surfaces in Chromium', () => {
 
     await frame.getByRole('button', { name: 'Disconnect' }).click();
     await expect.poll(() => account.textContent()).toBe('Not connected');
+    expect(await page.locator('#snackbar').textContent()).toBe('Constant Contact disconnected');
     expect(await ccToken()).toBeNull();
 
     const popup = page.context().waitForEvent('page');
@@ -308,6 +311,19 @@ describe.skipIf(chromiumMissing)('extension surfaces in Chromium', () => {
         await page.close();
       }
     }
+  });
+
+  it('when no parent frame answers initialize, the page gives up with an error', async () => {
+    const page = await h.browser.newPage();
+    await page.clock.install();
+    // Loaded as the top window with an SDK id: the SDK waits for a parent that never replies.
+    await page.goto(`${h.t.publicUrl}/extension/panel.html?id=orphan&selectedIds=1`);
+    await expect.poll(() => page.locator('[role=status]').textContent()).toContain('Connecting');
+    await page.clock.runFor(9_000);
+    await expect
+      .poll(() => page.locator('[role=alert]').textContent())
+      .toContain('Pipedrive did not answer');
+    await page.close();
   });
 
   it('outside Pipedrive the page explains itself instead of spinning', async () => {

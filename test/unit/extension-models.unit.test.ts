@@ -174,6 +174,7 @@ describe('panel model', () => {
   });
 
   it('resync: queued, already queued, or the server’s error', async () => {
+    const notified: string[] = [];
     const answers: (boolean | ApiError)[] = [
       true,
       false,
@@ -188,9 +189,11 @@ describe('panel model', () => {
         },
       }),
       7,
+      (message) => notified.push(message),
     );
     await model.resync();
     expect(model.store.get().resync).toEqual({ status: 'queued' });
+    expect(notified).toEqual(['Resync of this person queued']);
     await model.resync();
     expect(model.store.get().resync).toEqual({ status: 'already_queued' });
     await model.resync();

@@ -21,7 +21,12 @@ export interface PanelState {
 
 export type PanelModel = ReturnType<typeof createPanelModel>;
 
-export function createPanelModel(api: Api, personId: number) {
+/** `notify` shows a short confirmation in Pipedrive (the SDK's snackbar). */
+export function createPanelModel(
+  api: Api,
+  personId: number,
+  notify: (message: string) => void = () => {},
+) {
   const store = new Store<PanelState>({
     person: { status: 'loading' },
     resync: { status: 'idle' },
@@ -35,6 +40,7 @@ export function createPanelModel(api: Api, personId: number) {
       try {
         const { queued } = await api.resyncPerson(personId);
         store.set({ resync: { status: queued ? 'queued' : 'already_queued' } });
+        if (queued) notify('Resync of this person queued');
       } catch (error) {
         store.set({ resync: { status: 'error', error: toErrorView(error) } });
       }

@@ -16,7 +16,12 @@ export interface SettingsState {
 
 export type SettingsModel = ReturnType<typeof createSettingsModel>;
 
-export function createSettingsModel(api: Api, openWindow: (url: string) => void) {
+/** `notify` shows a short confirmation in Pipedrive (the SDK's snackbar). */
+export function createSettingsModel(
+  api: Api,
+  openWindow: (url: string) => void,
+  notify: (message: string) => void = () => {},
+) {
   const store = new Store<SettingsState>({
     session: { status: 'loading' },
     budget: { status: 'loading' },
@@ -51,6 +56,7 @@ export function createSettingsModel(api: Api, openWindow: (url: string) => void)
       try {
         await api.disconnectConstantContact();
         await refresh();
+        notify('Constant Contact disconnected');
       } catch (error) {
         store.set({ actionError: toErrorView(error) });
       } finally {
