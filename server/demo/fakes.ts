@@ -5,7 +5,6 @@
  * secrets and URLs, a JWT secret) is built here, before buildApp, so the app runs its real OAuth
  * flows against them. Nothing here runs outside demo mode; tests reuse it with port 0.
  */
-import { createServer } from 'node:net';
 import {
   type ConstantContactFake,
   createConstantContactFake,
@@ -71,8 +70,8 @@ export async function startDemoFakes(options: DemoOptions): Promise<DemoFakes> {
       },
     ],
   });
-  await pipedrive.listen(await portOrFree(ports.pipedrive));
-  await constantContact.listen(await portOrFree(ports.constantContact));
+  await listenOrFallBack(pipedrive, ports.pipedrive);
+  await listenOrFallBack(constantContact, ports.constantContact);
 
   const first = pipedrive.store.companies.values().next().value;
   const admin = first ? [...first.users.values()].find((u) => u.isAdmin) : undefined;
@@ -116,11 +115,18 @@ export async function startDemoFakes(options: DemoOptions): Promise<DemoFakes> {
   };
 }
 
-/** The documented port when it is free, else any free one (the caller prints what it got). */
-function portOrFree(port: number): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(0));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(port)));
-  });
+/**
+ * The documented port, or any free one when it is taken (the caller prints what it got).
+ * Trying the port itself, not probing first, leaves no gap for another process to take it.
+ */
+async function listenOrFallBack(
+  fake: { listen(port?: number): Promise<string> },
+  port: number,
+): Promise<void> {
+  try {
+    await fake.listen(port);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || port === 0) throw error;
+    await fake.listen(0);
+  }
 }
