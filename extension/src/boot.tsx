@@ -4,7 +4,7 @@
  */
 import type { VNode } from 'preact';
 import { render } from 'preact';
-import { ErrorBox } from './components/common.tsx';
+import { ErrorBox } from './components/Feedback/Feedback.tsx';
 import { toErrorView } from './models/store.ts';
 import { connectHost, type Host } from './sdk.ts';
 

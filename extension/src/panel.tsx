@@ -1,8 +1,9 @@
 import './styles.css';
 import { createApi } from './api.ts';
 import { boot } from './boot.tsx';
-import { ErrorBox, Shell } from './components/common.tsx';
-import { PanelPage } from './components/PanelPage.tsx';
+import { ErrorBox } from './components/Feedback/Feedback.tsx';
+import { PanelPage } from './components/PanelPage/PanelPage.tsx';
+import { Shell } from './components/Shell/Shell.tsx';
 import { createPanelModel, personIdFromUrl } from './models/panel.ts';
 
 void boot({

@@ -1,8 +1,8 @@
 import './styles.css';
 import { createApi } from './api.ts';
 import { boot } from './boot.tsx';
-import { Shell } from './components/common.tsx';
-import { SettingsPage } from './components/SettingsPage.tsx';
+import { SettingsPage } from './components/SettingsPage/SettingsPage.tsx';
+import { Shell } from './components/Shell/Shell.tsx';
 import { createSettingsModel } from './models/settings.ts';
 
 void boot({

@@ -6,8 +6,9 @@ import {
   pipedriveView,
   type SettingsModel,
   webhookView,
-} from '../models/settings.ts';
-import { Badge, ErrorBox, formatTime, Loading, useStore } from './common.tsx';
+} from '../../models/settings.ts';
+import { Badge, ErrorBox, formatTime, Loading } from '../Feedback/Feedback.tsx';
+import { useStore } from '../Shell/useStore.ts';
 
 export function SettingsPage({ model }: { model: SettingsModel }) {
   const state = useStore(model.store);

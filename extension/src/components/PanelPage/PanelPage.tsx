@@ -1,7 +1,8 @@
 /** The panel on a Person's detail view (DESIGN §2, sales rep). */
 import { useEffect } from 'preact/hooks';
-import { eventLine, linkView, type PanelModel } from '../models/panel.ts';
-import { Badge, ErrorBox, formatTime, Loading, useStore } from './common.tsx';
+import { eventLine, linkView, type PanelModel } from '../../models/panel.ts';
+import { Badge, ErrorBox, formatTime, Loading } from '../Feedback/Feedback.tsx';
+import { useStore } from '../Shell/useStore.ts';
 
 export function PanelPage({ model }: { model: PanelModel }) {
   const state = useStore(model.store);
