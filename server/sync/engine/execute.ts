@@ -6,7 +6,7 @@
  * repeating a batch after a crash cannot duplicate a contact; a Pipedrive create is announced
  * in `sync_intents` before it is sent, and a repeated batch looks the email up first.
  */
-import { sql, type Transaction } from 'kysely';
+import { type Insertable, sql, type Transaction } from 'kysely';
 import { decideRetry, isApiError } from '../../api/errors.ts';
 import type { CompanyClients } from '../../app.ts';
 import type { Database } from '../../db/database.ts';
@@ -158,6 +158,8 @@ export async function recordBatch(
   },
   at: Date,
 ): Promise<void> {
+  const links: Insertable<DB['links']>[] = [];
+  const events: Insertable<DB['contact_events']>[] = [];
   for (const item of items) {
     const email = item.email;
     const failure = email ? written.failed.get(email) : undefined;
@@ -172,6 +174,7 @@ export async function recordBatch(
         contactId = action.contactId;
       }
     }
+    // Errors and link marks are rare: one statement each is fine.
     for (const action of item.plan.actions) {
       if (action.kind === 'record_error') {
         await recordError(
@@ -195,70 +198,87 @@ export async function recordBatch(
       }
     }
     if (failure) {
-      await recordError(trx, connectionId, { personId, contactId }, 'CC_IMPORT_REJECTED', {
+      await recordError(trx, connectionId, { personId, contactId }, 'SYNC_WRITE_REJECTED', {
         detail: failure,
       });
       continue;
     }
     const base = item.plan.base;
     if (!base || personId === null || contactId === null || !email) continue;
-    await trx
-      .insertInto('links')
-      .values({
+    links.push({
+      connection_id: connectionId,
+      person_id: personId,
+      contact_id: contactId,
+      email,
+      base: JSON.stringify(base.values),
+      state: 'active',
+      last_synced_at: at,
+    });
+    for (const action of item.plan.actions) {
+      if (action.kind === 'nothing' || action.kind === 'record_error') continue;
+      events.push({
         connection_id: connectionId,
         person_id: personId,
         contact_id: contactId,
-        email,
-        base: JSON.stringify(base.values),
-        state: 'active',
-        last_synced_at: at,
-      })
+        direction: directionOf(action),
+        kind: action.kind,
+        changes: JSON.stringify('fields' in action ? { fields: action.fields } : {}),
+        reason: 'initial sync',
+        created_at: at,
+      });
+    }
+  }
+  // The rest in a few statements per batch, not per contact: the sync loop is the hot path.
+  if (links.length > 0) {
+    await trx
+      .insertInto('links')
+      .values(links)
       .onConflict((oc) =>
         oc
           .columns(['connection_id', 'person_id'])
           .where('person_id', 'is not', null)
-          .doUpdateSet({
-            contact_id: contactId,
-            email,
-            base: JSON.stringify(base.values),
+          .doUpdateSet((eb) => ({
+            contact_id: eb.ref('excluded.contact_id'),
+            email: eb.ref('excluded.email'),
+            base: eb.ref('excluded.base'),
             state: 'active',
             last_synced_at: at,
             updated_at: at,
-          }),
+          })),
       )
       .execute();
-    const writes = item.plan.actions.filter(
-      (a) => a.kind !== 'nothing' && a.kind !== 'record_error',
-    );
-    for (const action of writes) {
-      await trx
-        .insertInto('contact_events')
-        .values({
-          connection_id: connectionId,
-          person_id: personId,
-          contact_id: contactId,
-          direction: directionOf(action),
-          kind: action.kind,
-          changes: JSON.stringify('fields' in action ? { fields: action.fields } : {}),
-          reason: 'initial sync',
-          created_at: at,
-        })
-        .execute();
-    }
-    // The contact synced: whatever was wrong with it before is resolved now.
+    // Synced now: whatever was wrong with these contacts before is resolved.
     await trx
       .updateTable('contact_errors')
       .set({ resolved_at: at })
       .where('connection_id', '=', connectionId)
       .where('resolved_at', 'is', null)
-      .where((eb) => eb.or([eb('person_id', '=', personId), eb('contact_id', '=', contactId)]))
+      .where((eb) =>
+        eb.or([
+          eb(
+            'person_id',
+            'in',
+            links.map((l) => l.person_id as number),
+          ),
+          eb(
+            'contact_id',
+            'in',
+            links.map((l) => l.contact_id as string),
+          ),
+        ]),
+      )
       .execute();
     await trx
       .deleteFrom('sync_intents')
       .where('connection_id', '=', connectionId)
-      .where('email', '=', email)
+      .where(
+        'email',
+        'in',
+        links.map((l) => l.email),
+      )
       .execute();
   }
+  if (events.length > 0) await trx.insertInto('contact_events').values(events).execute();
 }
 
 function directionOf(action: SyncAction): 'to_cc' | 'to_pipedrive' | 'none' {
