@@ -148,7 +148,8 @@ describe('GET /api/persons/:personId', () => {
       message: errorCatalogue.CC_REAUTH_NEEDED.message,
       fix: errorCatalogue.CC_REAUTH_NEEDED.fix,
     });
-    expect(errors.SOMETHING_NEW?.message).toContain('SOMETHING_NEW');
+    expect(errors.SOMETHING_NEW?.message).toBe('SOMETHING_NEW');
+    expect(errors.SOMETHING_NEW?.fix).toContain('docs/errors.md');
     expect(body.events).toHaveLength(10);
     expect(body.events[0]).toMatchObject({ fields: ['field_11'], direction: 'to_cc' });
     expect(body.events[9]?.fields).toEqual(['field_2']);

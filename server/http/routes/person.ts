@@ -7,10 +7,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppDeps } from '../../app.ts';
-import { errorCatalogue } from '../../errors.ts';
 import { enqueue, personJobKey } from '../../jobs/queues.ts';
-import { coreCodes } from '../../sync/core/codes.ts';
 import { panelAuthPlugin } from '../plugins/panel-auth.ts';
+import { describeCode } from './sync.ts';
 
 export interface PersonLinkView {
   state: string;
@@ -53,19 +52,6 @@ export interface ResyncResponse {
 const params = z.object({ personId: z.coerce.number().int().positive() });
 
 const HISTORY_LENGTH = 10;
-
-/** The admin-facing words for a stored code: sync codes first, then the app's catalogue. */
-function describe(code: string): { message: string; fix: string } {
-  const known =
-    (coreCodes as Record<string, { message: string; fix: string }>)[code] ??
-    (errorCatalogue as Record<string, { message: string; fix: string }>)[code];
-  return known
-    ? { message: known.message, fix: known.fix }
-    : {
-        message: `The last sync of this person failed (${code}).`,
-        fix: 'Choose "Resync this person"; if it fails again, check the app settings for details.',
-      };
-}
 
 export async function personRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   await app.register(panelAuthPlugin, { db: deps.db, jwtSecret: deps.config.pipedrive?.jwtSecret });
@@ -119,7 +105,7 @@ export async function personRoutes(app: FastifyInstance, deps: AppDeps): Promise
         : null,
       errors: errors.map((e) => ({
         code: e.code,
-        ...describe(e.code),
+        ...describeCode(e.code),
         occurrences: e.occurrences,
         firstSeenAt: e.first_seen_at.toISOString(),
         lastSeenAt: e.last_seen_at.toISOString(),
