@@ -6,8 +6,20 @@
  */
 import type { BudgetResponse, SessionResponse } from '../../server/http/routes/panel.ts';
 import type { PersonResponse, ResyncResponse } from '../../server/http/routes/person.ts';
+import type { RunView, StatusResponse } from '../../server/http/routes/sync.ts';
+import type { ConnectionSettings } from '../../server/sync/settings.ts';
 
-export type { BudgetResponse, PersonResponse, ResyncResponse, SessionResponse };
+export type {
+  BudgetResponse,
+  ConnectionSettings,
+  PersonResponse,
+  ResyncResponse,
+  RunView,
+  SessionResponse,
+  StatusResponse,
+};
+
+export type SyncAction = 'dry-run' | 'activate' | 'now' | 'pause' | 'resume';
 
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -28,6 +40,9 @@ export interface Api {
   disconnectConstantContact(): Promise<{ ok: boolean }>;
   person(personId: number): Promise<PersonResponse>;
   resyncPerson(personId: number): Promise<ResyncResponse>;
+  syncStatus(): Promise<StatusResponse>;
+  syncSettings(): Promise<{ settings: ConnectionSettings | null }>;
+  syncAction(action: SyncAction): Promise<unknown>;
 }
 
 type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
@@ -70,6 +85,9 @@ export function createApi(
     disconnectConstantContact: () => request('POST', '/api/constant-contact/disconnect'),
     person: (id) => request('GET', `/api/persons/${id}`),
     resyncPerson: (id) => request('POST', `/api/persons/${id}/resync`),
+    syncStatus: () => request('GET', '/api/sync/status'),
+    syncSettings: () => request('GET', '/api/settings'),
+    syncAction: (action) => request('POST', `/api/sync/${action}`),
   };
 }
 

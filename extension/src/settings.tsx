@@ -4,20 +4,18 @@ import { boot } from './boot.tsx';
 import { SettingsPage } from './components/SettingsPage/SettingsPage.tsx';
 import { Shell } from './components/Shell/Shell.tsx';
 import { createSettingsModel } from './models/settings.ts';
+import { createSyncModel } from './models/sync.ts';
 
 void boot({
   height: 600,
   page: (host) => {
     const api = createApi(() => host.signedToken());
+    const notify = (message: string) => host.snackbar(message);
     // CC's consent page refuses to be framed, so it opens in its own window.
-    const model = createSettingsModel(
-      api,
-      (url) => window.open(url, '_blank', 'noopener'),
-      (message) => host.snackbar(message),
-    );
+    const model = createSettingsModel(api, (url) => window.open(url, '_blank', 'noopener'), notify);
     return (
       <Shell host={host}>
-        <SettingsPage model={model} />
+        <SettingsPage model={model} sync={createSyncModel(api, notify)} />
       </Shell>
     );
   },

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBudgets } from '../../server/api/budget-readout.ts';
 import { DEMO } from '../../server/demo/fakes.ts';
 import { coreCodes } from '../../server/sync/core/codes.ts';
+import { connectionSettings } from '../../server/sync/settings.ts';
 import { type BrowserHarness, chromiumMissing, extensionFrame, startHarness } from './setup.ts';
 
 const SCREENSHOTS = new URL('../../docs/screenshots/', import.meta.url).pathname;
@@ -121,7 +122,6 @@ describe.skipIf(chromiumMissing)('extension surfaces in Chromium', () => {
     const frameHeight = await page.locator('iframe[name=settings]').evaluate((f) => f.clientHeight);
     const contentHeight = await frame.evaluate(() => document.documentElement.scrollHeight);
     expect(Math.abs(frameHeight - contentHeight)).toBeLessThanOrEqual(2);
-    await page.screenshot({ path: `${SCREENSHOTS}settings.png`, fullPage: true });
     await page.close();
   });
 
@@ -287,6 +287,85 @@ describe.skipIf(chromiumMissing)('extension surfaces in Chromium', () => {
     // Headless Chromium does not refocus a window when a popup closes; a person's browser does.
     await frame.evaluate(() => window.dispatchEvent(new Event('focus')));
     await expect.poll(() => account.textContent()).toBe(name);
+    await page.close();
+  });
+
+  it('settings page: sync status, the dry-run’s plan, errors with their fix; Pause', async () => {
+    const db = h.t.database.db;
+    const settings = connectionSettings.parse({
+      direction: 'to_cc',
+      pipedriveSource: { kind: 'all' },
+      ccSource: { kind: 'all' },
+      targetListIds: ['list-1'],
+      conflictWinner: 'pipedrive',
+    });
+    await db
+      .updateTable('connections')
+      .set({ status: 'active', settings: JSON.stringify(settings) })
+      .where('id', '=', h.connectionId)
+      .execute();
+    await db
+      .insertInto('sync_runs')
+      .values({
+        connection_id: h.connectionId,
+        kind: 'dry_run',
+        status: 'completed',
+        done: 155,
+        total: 155,
+        result: JSON.stringify({
+          counts: { link: 120, create_contact: 30, nothing: 5 },
+          excluded: { EMAIL_MISSING: 3 },
+          duplicates: 2,
+          conflicts: {},
+          errors: {},
+          samples: {},
+        }),
+        started_at: new Date(Date.now() - 60_000),
+        finished_at: new Date(),
+      })
+      .execute();
+    await db
+      .insertInto('contact_errors')
+      .values({
+        connection_id: h.connectionId,
+        subject: `person:${linked.id}`,
+        person_id: linked.id,
+        code: 'EMAIL_COLLISION',
+      })
+      .execute();
+    const inSync = await db
+      .selectFrom('links')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('connection_id', '=', h.connectionId)
+      .where('state', '=', 'active')
+      .executeTakeFirstOrThrow();
+
+    const page = await h.browser.newPage({ viewport: { width: 1100, height: 900 } });
+    await page.goto(`${h.t.publicUrl}/demo?screen=settings`);
+    const frame = await extensionFrame(page, 'settings');
+    await expect
+      .poll(() => frame.locator('[data-testid=contacts-in-sync]').textContent())
+      .toBe(`${Number(inSync.n)} ${Number(inSync.n) === 1 ? 'contact' : 'contacts'} in sync`);
+    const dryRun = await frame.locator('[data-run-kind=dry_run]').textContent();
+    expect(dryRun).toContain('120 to link by email');
+    expect(dryRun).toContain('30 contacts to create in Constant Contact');
+    expect(await frame.locator('[data-testid=settings-summary]').textContent()).toContain(
+      'Direction: Pipedrive → Constant Contact',
+    );
+    expect(await frame.locator('[data-code=EMAIL_COLLISION]').textContent()).toContain(
+      coreCodes.EMAIL_COLLISION.fix,
+    );
+    await page.screenshot({ path: `${SCREENSHOTS}settings.png`, fullPage: true });
+
+    await frame.getByRole('button', { name: 'Pause' }).click();
+    await frame.getByRole('button', { name: 'Resume' }).waitFor();
+    expect(await page.locator('#snackbar').textContent()).toBe('Sync paused');
+    const row = await db
+      .selectFrom('connections')
+      .select('status')
+      .where('id', '=', h.connectionId)
+      .executeTakeFirstOrThrow();
+    expect(row.status).toBe('paused');
     await page.close();
   });
 

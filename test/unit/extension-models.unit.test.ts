@@ -17,7 +17,15 @@ import {
   createSettingsModel,
   webhookView,
 } from '../../extension/src/models/settings.ts';
+import {
+  actionsFor,
+  createSyncModel,
+  isMoving,
+  planLines,
+  progressView,
+} from '../../extension/src/models/sync.ts';
 import type { SessionResponse } from '../../server/http/routes/panel.ts';
+import type { RunView, StatusResponse } from '../../server/http/routes/sync.ts';
 
 const session = (cc: SessionResponse['constantContact']): SessionResponse => ({
   companyId: 1,
@@ -46,6 +54,9 @@ function fakeApi(overrides: Partial<Api> = {}): Api {
     disconnectConstantContact: fail,
     person: fail,
     resyncPerson: fail,
+    syncStatus: fail,
+    syncSettings: fail,
+    syncAction: fail,
     ...overrides,
   };
 }
@@ -242,5 +253,96 @@ describe('api client', () => {
       fix: 'Install.',
     });
     await expect(api.budget()).rejects.toMatchObject({ code: 'HTTP_502', status: 502 });
+  });
+});
+
+describe('sync model', () => {
+  const run = (patch: Partial<RunView>): RunView => ({
+    id: 1,
+    kind: 'initial',
+    status: 'running',
+    phase: 'writing',
+    done: 250,
+    total: 1000,
+    etaSeconds: 600,
+    startedAt: null,
+    finishedAt: null,
+    error: null,
+    result: {},
+    ...patch,
+  });
+  const status = (patch: Partial<StatusResponse>): StatusResponse => ({
+    status: 'setup',
+    statusReason: null,
+    contactsInSync: 0,
+    lastRun: null,
+    lastDryRun: null,
+    errors: [],
+    ...patch,
+  });
+
+  it('progress: percent, counts and ETA in words', () => {
+    expect(progressView(run({}))).toEqual({
+      title: 'First sync',
+      state: 'running',
+      percent: 25,
+      detail: 'writing · 250 of 1,000 · about 10 min left',
+    });
+    expect(progressView(run({ total: null, etaSeconds: null, phase: null })).percent).toBeNull();
+  });
+
+  it('the dry-run plan in words, leaving bookkeeping out', () => {
+    expect(
+      planLines({
+        counts: { link: 120, create_contact: 30, nothing: 5, exclude: 4 },
+        excluded: { EMAIL_MISSING: 3, EMAIL_INVALID: 1 },
+        duplicates: 2,
+        conflicts: { job_title: { pipedrive: 1, constant_contact: 2 } },
+      }),
+    ).toEqual([
+      '120 to link by email',
+      '30 contacts to create in Constant Contact',
+      '4 excluded (no valid email, …)',
+      '2 duplicates',
+      'conflicts in: job_title',
+    ]);
+  });
+
+  it('offers the actions the connection state allows, and polls only while a run moves', () => {
+    expect(actionsFor(status({}), false)).toEqual([]);
+    expect(actionsFor(status({}), true)).toEqual(['dry-run', 'activate']);
+    expect(actionsFor(status({ status: 'active' }), true)).toEqual(['now', 'pause']);
+    expect(actionsFor(status({ status: 'paused' }), true)).toEqual(['resume']);
+    expect(isMoving(status({ lastRun: run({ status: 'completed' }) }))).toBe(false);
+    expect(isMoving(status({ lastDryRun: run({ status: 'queued' }) }))).toBe(true);
+  });
+
+  it('an action refreshes the status; a refusal keeps the server’s fix', async () => {
+    let current = status({ status: 'active' });
+    const notified: string[] = [];
+    const model = createSyncModel(
+      fakeApi({
+        syncStatus: async () => current,
+        syncSettings: async () => ({ settings: null }),
+        syncAction: async (action) => {
+          if (action === 'now') {
+            throw new ApiError(409, 'SYNC_NOT_ACTIVE', 'Not active.', 'Activate it.');
+          }
+          current = status({ status: 'paused' });
+          return { status: 'paused' };
+        },
+      }),
+      (m) => notified.push(m),
+    );
+    await model.refresh();
+    await model.run('pause');
+    const s = model.store.get().status;
+    expect(s.status === 'ready' && s.data.status).toBe('paused');
+    expect(notified).toEqual(['Sync paused']);
+    await model.run('now');
+    expect(model.store.get().actionError).toMatchObject({
+      code: 'SYNC_NOT_ACTIVE',
+      fix: 'Activate it.',
+    });
   });
 });

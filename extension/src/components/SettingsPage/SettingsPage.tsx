@@ -7,10 +7,12 @@ import {
   type SettingsModel,
   webhookView,
 } from '../../models/settings.ts';
+import type { SyncModel } from '../../models/sync.ts';
 import { Badge, ErrorBox, formatTime, Loading } from '../Feedback/Feedback.tsx';
 import { useStore } from '../Shell/useStore.ts';
+import { SyncSection } from '../SyncSection/SyncSection.tsx';
 
-export function SettingsPage({ model }: { model: SettingsModel }) {
+export function SettingsPage({ model, sync }: { model: SettingsModel; sync: SyncModel }) {
   const state = useStore(model.store);
   useEffect(() => {
     void model.refresh();
@@ -137,15 +139,7 @@ export function SettingsPage({ model }: { model: SettingsModel }) {
         )}
       </section>
 
-      {/* Sync setup (direction, rules, mapping, dry-run) and sync status (progress, errors)
-          come with the sync engine's API; no placeholder data is shown meanwhile. */}
-      <section aria-labelledby="sync" class="card" data-pending="sync-setup">
-        <h2 id="sync">Sync</h2>
-        <p class="muted">
-          Sync setup and status will appear here: direction, which persons and lists take part,
-          field mapping, a dry-run preview, and progress.
-        </p>
-      </section>
+      <SyncSection model={sync} connected={session.constantContact.connected} />
     </>
   );
 }
