@@ -13,8 +13,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createApis } from '../server/apis.ts';
-import { loadConfig } from '../server/config.ts';
 import { Keyring } from '../server/crypto.ts';
 import { createDatabase } from '../server/db/database.ts';
 import { migrate } from '../server/db/migrate.ts';
@@ -24,12 +22,10 @@ import {
   openPostgresServer,
   scratchName,
 } from '../server/db/server.ts';
-import { createLogger } from '../server/log.ts';
 import { runInitialSync } from '../server/sync/engine/initial.ts';
 import type { ConnectionSettings } from '../server/sync/settings.ts';
-import { createConstantContactFake } from '../test/fakes/constant-contact/server.ts';
-import { createPipedriveFake } from '../test/fakes/pipedrive/server.ts';
 import { connectCompany } from '../test/helpers/connected.ts';
+import { engineDeps, startSyncWorld } from '../test/helpers/sync-world.ts';
 
 const { values } = parseArgs({
   options: {
@@ -45,8 +41,6 @@ const OVERLAP = Number(values.overlap);
 const CC_RPS = Number(values['cc-rps']);
 const PD_BURST = Number(values['pd-burst']);
 const DIRECTION = values.direction as 'to_cc' | 'two_way';
-const PD_APP = { id: 'bench-pd', secret: 'bench-pd-secret-0123456789' };
-const CC_APP = { id: 'bench-cc', secret: 'bench-cc-secret-0123456789' };
 const ACCOUNT = 'a07ebench0001';
 
 let peakRss = 0;
@@ -65,31 +59,31 @@ const url = await createDb(server.url, name);
 await migrate(url);
 const db = createDatabase(url, { max: 8 });
 
-const pd = createPipedriveFake({
-  seed: {
-    seed: 'bench',
-    companies: [{ name: 'Bench Co', persons: N, organizations: 50, personOffset: 1_000_000 }],
-  },
-  apps: [{ clientId: PD_APP.id, clientSecret: PD_APP.secret, redirectUri: 'http://127.0.0.1/cb' }],
-  rateLimits: { burstPerWindow: PD_BURST, dailyBudget: 1_000_000_000 },
-});
-await pd.listen(0);
 const start = 1_000_000 + Math.round(N * (1 - OVERLAP));
-const cc = createConstantContactFake({
-  seed: {
-    accounts: [
-      {
-        accountId: ACCOUNT,
-        organizationName: 'Bench CC',
-        lists: ['Synced'],
-        demoPeople: [start, start + N],
-      },
-    ],
+const world = await startSyncWorld({
+  name: 'bench',
+  pipedrive: {
+    seed: {
+      seed: 'bench',
+      companies: [{ name: 'Bench Co', persons: N, organizations: 50, personOffset: 1_000_000 }],
+    },
+    rateLimits: { burstPerWindow: PD_BURST, dailyBudget: 1_000_000_000 },
   },
-  apps: [{ clientId: CC_APP.id, clientSecret: CC_APP.secret, redirectUri: 'http://127.0.0.1/cb' }],
-  rateLimits: { perSecond: CC_RPS, perDay: 100_000_000 },
+  constantContact: {
+    seed: {
+      accounts: [
+        {
+          accountId: ACCOUNT,
+          organizationName: 'Bench CC',
+          lists: ['Synced'],
+          demoPeople: [start, start + N],
+        },
+      ],
+    },
+    rateLimits: { perSecond: CC_RPS, perDay: 100_000_000 },
+  },
 });
-await cc.listen(0);
+const { pd, cc } = world;
 
 const keyring = new Keyring([{ id: 'bench', key: randomBytes(32) }]);
 const companyId = [...pd.store.companies.keys()][0] as number;
@@ -122,27 +116,10 @@ const settings = {
 const { connectionId } = await connectCompany({
   db,
   keyring,
-  pd,
-  cc,
-  pdClientId: PD_APP.id,
-  ccClientId: CC_APP.id,
+  world,
   companyId,
   ccAccountId: ACCOUNT,
   settings,
-});
-const config = loadConfig({
-  PIPEDRIVE_CLIENT_ID: PD_APP.id,
-  PIPEDRIVE_CLIENT_SECRET: PD_APP.secret,
-  PIPEDRIVE_OAUTH_URL: pd.baseUrl,
-  PIPEDRIVE_BUDGET_SHARE: '1',
-  CC_CLIENT_ID: CC_APP.id,
-  CC_CLIENT_SECRET: CC_APP.secret,
-  CC_OAUTH_URL: cc.baseUrl,
-  CC_API_URL: cc.baseUrl,
-  CC_REQUESTS_PER_SECOND: String(CC_RPS),
-  CC_REQUESTS_PER_DAY: '100000000',
-  PUBLIC_URL: 'http://127.0.0.1:1',
-  ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
 });
 const run = await db
   .insertInto('sync_runs')
@@ -163,7 +140,10 @@ const progress = setInterval(async () => {
   if (row) process.stderr.write(`  ${row.phase ?? 'starting'}: ${row.done}/${row.total ?? '?'}\n`);
 }, 5_000);
 const result = await runInitialSync(
-  { db, apis: createApis(db, config, keyring), logger: createLogger({ level: 'warn' }) },
+  engineDeps(db, world, keyring, {
+    CC_REQUESTS_PER_SECOND: String(CC_RPS),
+    CC_REQUESTS_PER_DAY: '100000000',
+  }),
   { connectionId, runId: run.id, dryRun: false },
 );
 const seconds = (performance.now() - started) / 1000;
@@ -194,8 +174,7 @@ console.table([
   },
 ]);
 
-await pd.close();
-await cc.close();
+await world.close();
 await db.destroy();
 await dropDatabase(server.url, name);
 await server.stop();

@@ -57,7 +57,7 @@ export async function startTestApp(
   const lifecycle = { shuttingDown: false };
   const port = options.port ?? (await freePort());
   const publicUrl = `http://127.0.0.1:${port}`;
-  const config = loadConfig({ PUBLIC_URL: publicUrl, ...options.env });
+  const config = loadConfig({ ...options.env, PUBLIC_URL: publicUrl });
   const keyring = new Keyring(
     config.encryptionKeys.length > 0
       ? config.encryptionKeys

@@ -9,28 +9,22 @@ import type { Keyring } from '../../server/crypto.ts';
 import { ensureCompany } from '../../server/db/companies.repo.ts';
 import type { Database } from '../../server/db/database.ts';
 import type { ConnectionSettings } from '../../server/sync/settings.ts';
-import type { ConstantContactFake } from '../fakes/constant-contact/server.ts';
-import type { PipedriveFake } from '../fakes/pipedrive/server.ts';
+import type { SyncWorld } from './sync-world.ts';
 
 export async function connectCompany(input: {
   db: Database;
   keyring: Keyring;
-  pd: PipedriveFake;
-  cc: ConstantContactFake;
-  pdClientId: string;
-  ccClientId: string;
+  world: SyncWorld;
   companyId: number;
   ccAccountId: string;
   settings: ConnectionSettings;
 }): Promise<{ connectionId: number }> {
   const { db, keyring } = input;
-  const pdToken = input.pd.control.mintToken({
-    companyId: input.companyId,
-    clientId: input.pdClientId,
-  });
-  input.cc.control.approveAs(input.ccAccountId);
-  const ccToken = input.cc.control.mintToken({
-    clientId: input.ccClientId,
+  const { pd, cc, apps } = input.world;
+  const pdToken = pd.control.mintToken({ companyId: input.companyId, clientId: apps.pd.id });
+  cc.control.approveAs(input.ccAccountId);
+  const ccToken = cc.control.mintToken({
+    clientId: apps.cc.id,
     accountId: input.ccAccountId,
     scopes: [...ccOAuth.requiredScopes],
   });
@@ -40,7 +34,7 @@ export async function connectCompany(input: {
     .values({
       company_id: input.companyId,
       user_id: 1,
-      api_domain: input.pd.baseUrl,
+      api_domain: pd.baseUrl,
       access_token: keyring.seal(pdToken.access_token),
       refresh_token: keyring.seal(pdToken.refresh_token),
       access_token_expires_at: new Date(Date.now() + 3_600_000),

@@ -10,58 +10,54 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keyring } from '../../server/crypto.ts';
 import { personEmail } from '../../server/sync/core/normalise.ts';
 import type { ConnectionSettings } from '../../server/sync/settings.ts';
-import {
-  type ConstantContactFake,
-  createConstantContactFake,
-} from '../fakes/constant-contact/server.ts';
-import { createPipedriveFake, type PipedriveFake } from '../fakes/pipedrive/server.ts';
+import type { ConstantContactFake } from '../fakes/constant-contact/server.ts';
+import type { PipedriveFake } from '../fakes/pipedrive/server.ts';
 import { connectCompany } from '../helpers/connected.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
+import { type SyncWorld, startSyncWorld } from '../helpers/sync-world.ts';
 
-const PD = { id: 'pd-crash', secret: 'pd-crash-secret-0123456789' };
-const CC = { id: 'cc-crash', secret: 'cc-crash-secret-0123456789' };
 const ACCOUNT = 'a07ecrash0001';
 const key = randomBytes(32);
 const keyring = new Keyring([{ id: 'crash', key }]);
 
 let database: TestDatabase;
+let world: SyncWorld;
 let pd: PipedriveFake;
 let cc: ConstantContactFake;
 let companyId: number;
 
 beforeAll(async () => {
   database = await freshDatabase();
-  pd = createPipedriveFake({
-    seed: {
-      seed: 'crash',
-      companies: [{ name: 'Crash Co', persons: 5000, organizations: 20, personOffset: 20_000 }],
+  world = await startSyncWorld({
+    name: 'crash',
+    pipedrive: {
+      seed: {
+        seed: 'crash',
+        companies: [{ name: 'Crash Co', persons: 5000, organizations: 20, personOffset: 20_000 }],
+      },
+      rateLimits: { enabled: false },
     },
-    apps: [{ clientId: PD.id, clientSecret: PD.secret, redirectUri: 'http://127.0.0.1/cb' }],
-    rateLimits: { enabled: false },
-  });
-  await pd.listen(0);
-  cc = createConstantContactFake({
-    // 1,000 of the persons are in CC already, plus 500 people only CC knows.
-    seed: {
-      accounts: [
-        {
-          accountId: ACCOUNT,
-          organizationName: 'Crash CC',
-          lists: ['All'],
-          demoPeople: [24_000, 25_500],
-        },
-      ],
+    constantContact: {
+      // 1,000 of the persons are in CC already, plus 500 people only CC knows.
+      seed: {
+        accounts: [
+          {
+            accountId: ACCOUNT,
+            organizationName: 'Crash CC',
+            lists: ['All'],
+            demoPeople: [24_000, 25_500],
+          },
+        ],
+      },
+      rateLimits: { enabled: false },
     },
-    apps: [{ clientId: CC.id, clientSecret: CC.secret, redirectUri: 'http://127.0.0.1/cb' }],
-    rateLimits: { enabled: false },
   });
-  await cc.listen(0);
+  ({ pd, cc } = world);
   companyId = [...pd.store.companies.keys()][0] as number;
 });
 
 afterAll(async () => {
-  await pd.close();
-  await cc.close();
+  await world.close();
   await database.drop();
 });
 
@@ -70,19 +66,8 @@ function worker(connectionId: number, runId: number) {
     cwd: resolve(import.meta.dirname, '../..'),
     env: {
       ...process.env,
+      ...world.env({ ENCRYPTION_KEYS: `crash:${key.toString('base64')}` }),
       DATABASE_URL: database.url,
-      PIPEDRIVE_CLIENT_ID: PD.id,
-      PIPEDRIVE_CLIENT_SECRET: PD.secret,
-      PIPEDRIVE_OAUTH_URL: pd.baseUrl,
-      PIPEDRIVE_BUDGET_SHARE: '1',
-      CC_CLIENT_ID: CC.id,
-      CC_CLIENT_SECRET: CC.secret,
-      CC_OAUTH_URL: cc.baseUrl,
-      CC_API_URL: cc.baseUrl,
-      CC_REQUESTS_PER_SECOND: '1000',
-      CC_REQUESTS_PER_DAY: '1000000',
-      PUBLIC_URL: 'http://127.0.0.1:1',
-      ENCRYPTION_KEYS: `crash:${key.toString('base64')}`,
       CONNECTION_ID: String(connectionId),
       RUN_ID: String(runId),
     },
@@ -123,10 +108,7 @@ describe('initial sync survives a killed worker', () => {
     const { connectionId } = await connectCompany({
       db: database.db,
       keyring,
-      pd,
-      cc,
-      pdClientId: PD.id,
-      ccClientId: CC.id,
+      world,
       companyId,
       ccAccountId: ACCOUNT,
       settings,

@@ -5,25 +5,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApis } from '../../server/apis.ts';
-import { loadConfig } from '../../server/config.ts';
 import { Keyring } from '../../server/crypto.ts';
-import { createLogger } from '../../server/log.ts';
 import { personEmail } from '../../server/sync/core/normalise.ts';
 import { runInitialSync } from '../../server/sync/engine/initial.ts';
 import type { ConnectionSettings, MappingRow } from '../../server/sync/settings.ts';
 import { DEMO_ACCOUNT_ID } from '../fakes/constant-contact/demo.ts';
-import {
-  type ConstantContactFake,
-  createConstantContactFake,
-} from '../fakes/constant-contact/server.ts';
 import { demoFieldKeys } from '../fakes/pipedrive/demo.ts';
-import { createPipedriveFake, type PipedriveFake } from '../fakes/pipedrive/server.ts';
 import { connectCompany } from '../helpers/connected.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
+import { engineDeps, startSyncWorld } from '../helpers/sync-world.ts';
 
-const PD = { id: 'pd-rules', secret: 'pd-rules-secret-0123456789' };
-const CC = { id: 'cc-rules', secret: 'cc-rules-secret-0123456789' };
 const keyring = new Keyring([{ id: 't', key: randomBytes(32) }]);
 const cleanup: (() => Promise<void>)[] = [];
 
@@ -35,19 +26,13 @@ async function world(
   settingsFor: (ids: { list: string; owner: number; interests: string }) => ConnectionSettings,
 ) {
   const database: TestDatabase = await freshDatabase();
-  const pd: PipedriveFake = createPipedriveFake({
-    seed: 'demo',
-    apps: [{ clientId: PD.id, clientSecret: PD.secret, redirectUri: 'http://127.0.0.1/cb' }],
-    rateLimits: { enabled: false },
+  const w = await startSyncWorld({
+    name: 'rules',
+    pipedrive: { rateLimits: { enabled: false } },
+    constantContact: { rateLimits: { enabled: false } },
   });
-  await pd.listen(0);
-  const cc: ConstantContactFake = createConstantContactFake({
-    seed: 'demo',
-    apps: [{ clientId: CC.id, clientSecret: CC.secret, redirectUri: 'http://127.0.0.1/cb' }],
-    rateLimits: { enabled: false },
-  });
-  await cc.listen(0);
-  cleanup.push(database.drop, pd.close, cc.close);
+  const { pd, cc } = w;
+  cleanup.push(database.drop, w.close);
   const companyId = [...pd.store.companies.keys()][0] as number;
   const company = pd.store.company(companyId)!;
   const settings = settingsFor({
@@ -58,27 +43,10 @@ async function world(
   const { connectionId } = await connectCompany({
     db: database.db,
     keyring,
-    pd,
-    cc,
-    pdClientId: PD.id,
-    ccClientId: CC.id,
+    world: w,
     companyId,
     ccAccountId: DEMO_ACCOUNT_ID,
     settings,
-  });
-  const config = loadConfig({
-    PIPEDRIVE_CLIENT_ID: PD.id,
-    PIPEDRIVE_CLIENT_SECRET: PD.secret,
-    PIPEDRIVE_OAUTH_URL: pd.baseUrl,
-    PIPEDRIVE_BUDGET_SHARE: '1',
-    CC_CLIENT_ID: CC.id,
-    CC_CLIENT_SECRET: CC.secret,
-    CC_OAUTH_URL: cc.baseUrl,
-    CC_API_URL: cc.baseUrl,
-    CC_REQUESTS_PER_SECOND: '1000',
-    CC_REQUESTS_PER_DAY: '1000000',
-    PUBLIC_URL: 'http://127.0.0.1:1',
-    ENCRYPTION_KEYS: `t:${randomBytes(32).toString('base64')}`,
   });
   const run = await database.db
     .insertInto('sync_runs')
@@ -86,15 +54,11 @@ async function world(
     .returning('id')
     .executeTakeFirstOrThrow();
   const sync = () =>
-    runInitialSync(
-      {
-        db: database.db,
-        apis: createApis(database.db, config, keyring),
-        logger: createLogger({ level: 'silent' }),
-        sleep: async () => {},
-      },
-      { connectionId, runId: run.id, dryRun: false },
-    );
+    runInitialSync(engineDeps(database.db, w, keyring), {
+      connectionId,
+      runId: run.id,
+      dryRun: false,
+    });
   return { database, pd, cc, company, companyId, connectionId, sync };
 }
 

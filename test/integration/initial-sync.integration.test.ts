@@ -5,74 +5,42 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApis } from '../../server/apis.ts';
-import { loadConfig } from '../../server/config.ts';
 import { Keyring } from '../../server/crypto.ts';
-import { createLogger } from '../../server/log.ts';
 import { personEmail } from '../../server/sync/core/normalise.ts';
 import { runInitialSync } from '../../server/sync/engine/initial.ts';
 import type { ConnectionSettings } from '../../server/sync/settings.ts';
 import { DEMO_ACCOUNT_ID } from '../fakes/constant-contact/demo.ts';
-import {
-  type ConstantContactFake,
-  createConstantContactFake,
-} from '../fakes/constant-contact/server.ts';
-import { createPipedriveFake, type PipedriveFake } from '../fakes/pipedrive/server.ts';
+import type { ConstantContactFake } from '../fakes/constant-contact/server.ts';
+import type { PipedriveFake } from '../fakes/pipedrive/server.ts';
 import { connectCompany } from '../helpers/connected.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
+import { engineDeps, type SyncWorld, startSyncWorld } from '../helpers/sync-world.ts';
 
-const PD = { id: 'pd-sync', secret: 'pd-sync-secret-0123456789' };
-const CC = { id: 'cc-sync', secret: 'cc-sync-secret-0123456789' };
 const keyring = new Keyring([{ id: 't', key: randomBytes(32) }]);
 
 let database: TestDatabase;
+let world: SyncWorld;
 let pd: PipedriveFake;
 let cc: ConstantContactFake;
 let companyId: number;
 
 beforeAll(async () => {
   database = await freshDatabase();
-  pd = createPipedriveFake({
-    seed: 'demo',
-    apps: [{ clientId: PD.id, clientSecret: PD.secret, redirectUri: 'http://127.0.0.1/cb' }],
+  world = await startSyncWorld({
+    name: 'sync',
+    constantContact: { rateLimits: { enabled: false } },
   });
-  await pd.listen(0);
-  cc = createConstantContactFake({
-    seed: 'demo',
-    apps: [{ clientId: CC.id, clientSecret: CC.secret, redirectUri: 'http://127.0.0.1/cb' }],
-    rateLimits: { enabled: false },
-  });
-  await cc.listen(0);
+  ({ pd, cc } = world);
   companyId = [...pd.store.companies.keys()][0] as number;
 });
 
 afterAll(async () => {
-  await pd.close();
-  await cc.close();
+  await world.close();
   await database.drop();
 });
 
-function engineDeps() {
-  const config = loadConfig({
-    PIPEDRIVE_CLIENT_ID: PD.id,
-    PIPEDRIVE_CLIENT_SECRET: PD.secret,
-    PIPEDRIVE_OAUTH_URL: pd.baseUrl,
-    CC_CLIENT_ID: CC.id,
-    CC_CLIENT_SECRET: CC.secret,
-    CC_OAUTH_URL: cc.baseUrl,
-    CC_API_URL: cc.baseUrl,
-    CC_REQUESTS_PER_SECOND: '1000',
-    CC_REQUESTS_PER_DAY: '1000000',
-    PUBLIC_URL: 'http://127.0.0.1:1',
-    ENCRYPTION_KEYS: `t:${randomBytes(32).toString('base64')}`,
-  });
-  return {
-    db: database.db,
-    apis: createApis(database.db, config, keyring),
-    logger: createLogger({ level: 'silent' }),
-    sleep: async () => {},
-  };
-}
+const sync = (connectionId: number, runId: number, dryRun: boolean) =>
+  runInitialSync(engineDeps(database.db, world, keyring), { connectionId, runId, dryRun });
 
 async function newRun(connectionId: number, kind: 'initial' | 'dry_run') {
   const row = await database.db
@@ -133,10 +101,7 @@ describe('initial sync, two-way, over the demo accounts', () => {
     ({ connectionId } = await connectCompany({
       db: database.db,
       keyring,
-      pd,
-      cc,
-      pdClientId: PD.id,
-      ccClientId: CC.id,
+      world,
       companyId,
       ccAccountId: DEMO_ACCOUNT_ID,
       settings,
@@ -147,7 +112,7 @@ describe('initial sync, two-way, over the demo accounts', () => {
     const personsBefore = pdPersons().length;
     const contactsBefore = ccContacts().length;
     const runId = await newRun(connectionId, 'dry_run');
-    const result = await runInitialSync(engineDeps(), { connectionId, runId, dryRun: true });
+    const result = await sync(connectionId, runId, true);
     dryRunCounts = result.counts as Record<string, number>;
     expect(pdPersons()).toHaveLength(personsBefore);
     expect(ccContacts()).toHaveLength(contactsBefore);
@@ -162,15 +127,13 @@ describe('initial sync, two-way, over the demo accounts', () => {
 
   it('real run: does what the dry-run counted, and both sides end up linked one to one', async () => {
     const runId = await newRun(connectionId, 'initial');
-    const result = await runInitialSync(engineDeps(), { connectionId, runId, dryRun: false });
+    const result = await sync(connectionId, runId, false);
     expect(result.counts).toEqual(dryRunCounts);
 
     // Every CC email is unique (CC enforces it) and every person's primary email is in CC once.
     const ccByEmail = new Map(ccContacts().map((c) => [c.email?.address.toLowerCase() ?? '', c]));
     const owners = new Map<string, number>();
-    for (const person of [...pdPersons()].sort(
-      (a, b) => a.add_time - b.add_time || a.id - b.id,
-    )) {
+    for (const person of [...pdPersons()].sort((a, b) => a.add_time - b.add_time || a.id - b.id)) {
       const email = personEmail(person.emails);
       if (email.ok && !owners.has(email.email)) owners.set(email.email, person.id);
     }
@@ -230,7 +193,7 @@ describe('initial sync, two-way, over the demo accounts', () => {
     const persons = pdPersons().length;
     const contacts = ccContacts().length;
     const runId = await newRun(connectionId, 'initial');
-    const result = await runInitialSync(engineDeps(), { connectionId, runId, dryRun: false });
+    const result = await sync(connectionId, runId, false);
     expect(pdPersons()).toHaveLength(persons);
     expect(ccContacts()).toHaveLength(contacts);
     expect(result.counts.create_contact ?? 0).toBe(0);

@@ -1,8 +1,3 @@
-/**
- * The settings page's sync API, through the real app and workers, against both fakes:
- * settings refused with the mapping's problems, dry-run, activate, status, pause and resume.
- */
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerWorkers } from '../../server/jobs/queues.ts';
 import { createLogger } from '../../server/log.ts';
@@ -10,16 +5,13 @@ import { signPanelJwt } from '../../server/pipedrive/jwt.ts';
 import { runInitialSync } from '../../server/sync/engine/initial.ts';
 import type { ConnectionSettings } from '../../server/sync/settings.ts';
 import { DEMO_ACCOUNT_ID } from '../fakes/constant-contact/demo.ts';
-import {
-  type ConstantContactFake,
-  createConstantContactFake,
-} from '../fakes/constant-contact/server.ts';
-import { createPipedriveFake, type PipedriveFake } from '../fakes/pipedrive/server.ts';
+import type { ConstantContactFake } from '../fakes/constant-contact/server.ts';
+import type { PipedriveFake } from '../fakes/pipedrive/server.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { connectCompany } from '../helpers/connected.ts';
+import { type SyncWorld, startSyncWorld } from '../helpers/sync-world.ts';
 
-const PD = { id: 'pd-api', secret: 'pd-api-secret-0123456789' };
-const CC = { id: 'cc-api', secret: 'cc-api-secret-0123456789' };
+let world: SyncWorld;
 let pd: PipedriveFake;
 let cc: ConstantContactFake;
 let t: TestApp;
@@ -27,31 +19,12 @@ let companyId: number;
 let settings: ConnectionSettings;
 
 beforeAll(async () => {
-  pd = createPipedriveFake({
-    seed: 'demo',
-    apps: [{ clientId: PD.id, clientSecret: PD.secret, redirectUri: 'http://127.0.0.1/cb' }],
+  world = await startSyncWorld({
+    name: 'api',
+    constantContact: { rateLimits: { enabled: false } },
   });
-  await pd.listen(0);
-  cc = createConstantContactFake({
-    seed: 'demo',
-    apps: [{ clientId: CC.id, clientSecret: CC.secret, redirectUri: 'http://127.0.0.1/cb' }],
-    rateLimits: { enabled: false },
-  });
-  await cc.listen(0);
-  t = await startTestApp({
-    env: {
-      PIPEDRIVE_CLIENT_ID: PD.id,
-      PIPEDRIVE_CLIENT_SECRET: PD.secret,
-      PIPEDRIVE_OAUTH_URL: pd.baseUrl,
-      CC_CLIENT_ID: CC.id,
-      CC_CLIENT_SECRET: CC.secret,
-      CC_OAUTH_URL: cc.baseUrl,
-      CC_API_URL: cc.baseUrl,
-      CC_REQUESTS_PER_SECOND: '1000',
-      CC_REQUESTS_PER_DAY: '1000000',
-      ENCRYPTION_KEYS: `k:${randomBytes(32).toString('base64')}`,
-    },
-  });
+  ({ pd, cc } = world);
+  t = await startTestApp({ env: world.env() });
   companyId = [...pd.store.companies.keys()][0] as number;
   settings = {
     direction: 'to_cc',
@@ -70,10 +43,7 @@ beforeAll(async () => {
   await connectCompany({
     db: t.database.db,
     keyring: t.keyring,
-    pd,
-    cc,
-    pdClientId: PD.id,
-    ccClientId: CC.id,
+    world,
     companyId,
     ccAccountId: DEMO_ACCOUNT_ID,
     settings: {} as ConnectionSettings,
@@ -91,15 +61,16 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t.close();
-  await pd.close();
-  await cc.close();
+  await world.close();
 });
 
 const call = (method: 'GET' | 'PUT' | 'POST', url: string, payload?: unknown) =>
   t.app.inject({
     method,
     url,
-    headers: { authorization: `Bearer ${signPanelJwt({ companyId, userId: 1 }, PD.secret)}` },
+    headers: {
+      authorization: `Bearer ${signPanelJwt({ companyId, userId: 1 }, world.apps.pd.secret)}`,
+    },
     ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
   });
 
