@@ -98,7 +98,7 @@ describe('errors', () => {
 describe('logs', () => {
   it('never carry a token: not from headers, query strings, log fields or error text', async () => {
     await t.app.inject({
-      url: `/test/log-headers?code=${SECRET}&state=abc`,
+      url: `/test/log-headers?code=${SECRET}&state=abc&ticket=${SECRET}`,
       headers: { authorization: `Bearer ${SECRET}`, cookie: `session=${SECRET}` },
     });
     await t.app.inject({ url: '/test/boom', headers: { authorization: `Bearer ${SECRET}` } });
