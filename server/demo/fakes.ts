@@ -5,6 +5,8 @@
  * secrets and URLs, a JWT secret) is built here, before buildApp, so the app runs its real OAuth
  * flows against them. Nothing here runs outside demo mode; tests reuse it with port 0.
  */
+
+import { DEMO_ACCOUNT_ID } from '../../test/fakes/constant-contact/demo.ts';
 import {
   type ConstantContactFake,
   createConstantContactFake,
@@ -29,6 +31,8 @@ export interface DemoFakes {
   /** The demo company and its admin: the user the Pipedrive fake approves consent for. */
   companyId: number;
   adminUserId: number;
+  /** The CC list the demo's new contacts go to. */
+  targetListId: string;
   /** The same settings as environment variables (tests feed them to loadConfig). */
   env: Record<string, string>;
   /** The app's config with the fakes' OAuth clients and URLs filled in. */
@@ -76,6 +80,11 @@ export async function startDemoFakes(options: DemoOptions): Promise<DemoFakes> {
   const first = pipedrive.store.companies.values().next().value;
   const admin = first ? [...first.users.values()].find((u) => u.isAdmin) : undefined;
   if (!first || !admin) throw new Error('The Pipedrive demo seed has no company with an admin');
+  // New contacts go to the demo account's newsletter list.
+  const newsletter = [...constantContact.store.account(DEMO_ACCOUNT_ID).lists.values()].find(
+    (l) => l.name === 'Newsletter',
+  );
+  if (!newsletter) throw new Error('The Constant Contact demo seed has no Newsletter list');
 
   const env = {
     PIPEDRIVE_CLIENT_ID: DEMO.pipedrive.clientId,
@@ -92,6 +101,7 @@ export async function startDemoFakes(options: DemoOptions): Promise<DemoFakes> {
     constantContact,
     companyId: first.company.id,
     adminUserId: admin.id,
+    targetListId: newsletter.list_id,
     env,
     configFor: (config) =>
       Object.freeze({

@@ -4,7 +4,7 @@
  *
  *   const demo = await startDemo(config, publicUrl)    // before buildApp: fakes + config
  *   await demo.routes(app)                             // the host page at /demo
- *   await demo.completeInstall(db)                     // after listen: the real OAuth flows
+ *   await demo.completeInstall(db)                     // after listen: OAuth flows, then Activate
  *   console.log(demo.banner())                         // the one URL to open
  *   demo.stop()                                        // in the shutdown list
  */
@@ -13,7 +13,7 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { DEMO, startDemoFakes } from './fakes.ts';
 import { demoHostRoutes } from './host.ts';
-import { completeDemoInstall, type DemoInstallResult } from './install.ts';
+import { activateDemoSync, completeDemoInstall, type DemoInstallResult } from './install.ts';
 
 export interface Demo {
   /** The config the app runs with: the fakes' OAuth clients and URLs. */
@@ -41,8 +41,16 @@ export async function startDemo(config: Readonly<Config>, publicUrl: string): Pr
         userId: fakes.adminUserId,
         jwtSecret: DEMO.jwtSecret,
       }),
-    completeInstall: (db) =>
-      completeDemoInstall({ publicUrl, db, jwtSecret: DEMO.jwtSecret, companyId: fakes.companyId }),
+    completeInstall: async (db) => {
+      const input = { publicUrl, db, jwtSecret: DEMO.jwtSecret, companyId: fakes.companyId };
+      const installed = await completeDemoInstall(input);
+      await activateDemoSync({
+        ...input,
+        targetListId: fakes.targetListId,
+        ownerId: fakes.adminUserId,
+      });
+      return installed;
+    },
     banner: () => {
       const moved = [
         fakes.pipedrive.baseUrl.endsWith(`:${DEMO.ports.pipedrive}`)

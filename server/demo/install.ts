@@ -102,3 +102,73 @@ function textOf(html: string): string {
     .trim()
     .slice(0, 300);
 }
+
+/**
+ * Sets the demo's sync up the way an admin would in the settings page, through the same API:
+ * the default mapping offered for the demo accounts, two-way, Pipedrive wins conflicts, new
+ * contacts on the given list, new persons owned by the admin; then Activate, which queues the
+ * initial sync for this process's workers.
+ *
+ * The fakes start empty-handed on every start while the database persists, so what the last
+ * run linked no longer exists on either side: the demo connection's sync state is cleared
+ * first, and the initial sync runs again on the fresh demo accounts.
+ */
+export async function activateDemoSync(
+  input: DemoInstallInput & { targetListId: string; ownerId: number },
+): Promise<void> {
+  const connection = await input.db
+    .selectFrom('connections')
+    .select('id')
+    .where('company_id', '=', input.companyId)
+    .executeTakeFirstOrThrow();
+  await input.db.transaction().execute(async (trx) => {
+    for (const table of [
+      'links',
+      'contact_events',
+      'contact_errors',
+      'sync_runs',
+      'sync_intents',
+    ] as const) {
+      await trx.deleteFrom(table).where('connection_id', '=', connection.id).execute();
+    }
+    await trx
+      .updateTable('connections')
+      .set({ status: 'setup', cursors: '{}' })
+      .where('id', '=', connection.id)
+      .execute();
+  });
+  const installation = await input.db
+    .selectFrom('installations')
+    .select('user_id')
+    .where('company_id', '=', input.companyId)
+    .orderBy('updated_at', 'desc')
+    .executeTakeFirstOrThrow();
+  const api = async (method: string, path: string, body?: unknown) => {
+    const token = signPanelJwt(
+      { companyId: input.companyId, userId: installation.user_id },
+      input.jwtSecret,
+    );
+    const response = await fetch(`${input.publicUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    if (!response.ok)
+      throw new Error(`demo ${method} ${path}: ${response.status} ${await response.text()}`);
+    return response.json() as Promise<Record<string, unknown>>;
+  };
+  const fields = await api('GET', '/api/fields');
+  await api('PUT', '/api/settings', {
+    direction: 'two_way',
+    pipedriveSource: { kind: 'all' },
+    ccSource: { kind: 'all' },
+    targetListIds: [input.targetListId],
+    newPersonOwnerId: input.ownerId,
+    conflictWinner: 'pipedrive',
+    mapping: fields.defaultMapping,
+  });
+  await api('POST', '/api/sync/activate');
+}
