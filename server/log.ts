@@ -40,7 +40,8 @@ const REDACT_PATHS = [
   ...SECRET_KEYS.map((key) => `*.${key}`),
 ];
 
-const SECRET_QUERY = /^(code|state|ticket|token|access_token|refresh_token|client_secret|password|jwt)$/i;
+const SECRET_QUERY =
+  /^(code|state|ticket|token|access_token|refresh_token|client_secret|password|jwt)$/i;
 
 /** Replaces the values of secret-looking query parameters. */
 export function scrubUrl(url: string): string {
