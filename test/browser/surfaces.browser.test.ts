@@ -3,7 +3,10 @@
  * Pipedrive's parent frame (SDK wire protocol, pipedrive-api.md §10.5). Outcomes are read from
  * what the page shows and what the database holds.
  */
+import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBudgets } from '../../server/api/budget-readout.ts';
@@ -12,7 +15,14 @@ import { coreCodes } from '../../server/sync/core/codes.ts';
 import { connectionSettings } from '../../server/sync/settings.ts';
 import { type BrowserHarness, chromiumMissing, extensionFrame, startHarness } from './setup.ts';
 
-const SCREENSHOTS = new URL('../../docs/screenshots/', import.meta.url).pathname;
+/**
+ * The README's screenshots are taken by these tests, into docs/screenshots/ only when asked
+ * (`UPDATE_SCREENSHOTS=1 npm run test:browser`), so a test run leaves the work tree clean;
+ * otherwise into a temporary folder (still exercising the full-page capture).
+ */
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS
+  ? new URL('../../docs/screenshots/', import.meta.url).pathname
+  : `${mkdtempSync(join(tmpdir(), 'pdcc-screens-'))}/`;
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 /** WCAG 2 A/AA violations axe-core finds in a frame: rule id and the offending markup. */
