@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AppError, errorCatalogue } from '../../server/errors.ts';
+import { coreCodes } from '../../server/sync/core/codes.ts';
 
 function documentedRows(): Map<string, { status: number; message: string; fix: string }> {
   const text = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
@@ -33,6 +34,23 @@ describe('error catalogue', () => {
       expect(definition.message, code).toMatch(/^[A-Z].*\.$/);
       expect(definition.fix, code).toMatch(/^[A-Z].*\.$/);
       expect(definition.status, code).toBeGreaterThanOrEqual(400);
+    }
+  });
+
+  it('documents every per-contact code of the sync, word for word', () => {
+    const text = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
+    const rows = new Map(
+      [
+        ...text.matchAll(/^\| `([A-Z_]+)` \| (exclusion|error|warning) \| (.+?) \| (.+?) \|$/gm),
+      ].map((m) => [m[1] as string, { severity: m[2], message: m[3], fix: m[4] }]),
+    );
+    expect([...rows.keys()].sort()).toEqual(Object.keys(coreCodes).sort());
+    for (const [code, definition] of Object.entries(coreCodes)) {
+      expect(rows.get(code), code).toEqual({
+        severity: definition.severity,
+        message: definition.message,
+        fix: definition.fix,
+      });
     }
   });
 
