@@ -23,6 +23,7 @@ import { declareQueues, registerWorkers } from './jobs/queues.ts';
 import { checkWebhooks } from './jobs/webhooks-check.ts';
 import { createLogger } from './log.ts';
 import { runInitialSync } from './sync/engine/initial.ts';
+import { syncPerson } from './sync/engine/person.ts';
 
 type Role = 'all' | 'web' | 'worker';
 
@@ -164,6 +165,9 @@ try {
       {
         'sync.initial': async (payload) => {
           await runInitialSync({ db, apis, logger }, payload);
+        },
+        'pipedrive.person-changed': async (payload) => {
+          await syncPerson({ db, apis, logger }, payload);
         },
         'pipedrive.webhooks-check': async () => {
           logger.info(

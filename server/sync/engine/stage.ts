@@ -184,7 +184,7 @@ async function loadOrganizations(clients: CompanyClients, persons: PipedrivePers
   return organizations;
 }
 
-function personSnapshot(
+export function personSnapshot(
   person: PipedrivePerson,
   organizations: Map<number, { name: string; custom_fields?: Record<string, unknown> | null }>,
 ): PersonSnapshot {

@@ -1,0 +1,285 @@
+/**
+ * Pipedrive → Constant Contact in seconds (DESIGN §3 "Continuous sync"): the worker of
+ * `pipedrive.person-changed`. The job carries only the ids (pg-boss keeps the first payload of
+ * a coalesced burst), so it re-reads the person, its link and the linked contact, plans the
+ * pair with the same core as the initial sync, and writes only what changed: one POST or PUT to
+ * Constant Contact, one call to Pipedrive. An echo of our own write plans nothing.
+ *
+ * Until the scheduled filter rescans exist (issue 7), a company syncing chosen filters counts a
+ * person in the rule when the last full run linked it; new persons join at the next "Sync now".
+ */
+import { isApiError } from '../../api/errors.ts';
+import type { AppApis, CompanyClients } from '../../app.ts';
+import { conflictingContactId } from '../../constant-contact/client.ts';
+import type { CcContact } from '../../constant-contact/schemas.ts';
+import type { Database } from '../../db/database.ts';
+import type { Logger } from '../../log.ts';
+import type { LinkSnapshot, Plan, SyncAction } from '../core/actions.ts';
+import type { CompiledField } from '../core/fields.ts';
+import type { ContactSnapshot, PersonSnapshot } from '../core/map.ts';
+import type { ContactWrite } from '../core/map-write.ts';
+import { personEmail } from '../core/normalise.ts';
+import { plan } from '../core/plan.ts';
+import { compileMapping, connectionSettings } from '../settings.ts';
+import { recordBatch, writeBatch } from './execute.ts';
+import { loadFields } from './fields.ts';
+import { contactSnapshot, personSnapshot } from './stage.ts';
+
+const CONTACT_INCLUDE = ['custom_fields', 'phone_numbers', 'street_addresses', 'list_memberships'];
+/** Field lists change rarely; re-reading them on every change would triple the calls. */
+const FIELDS_TTL_MS = 5 * 60_000;
+const fieldsCache = new Map<
+  number,
+  { at: number; fields: CompiledField[]; names: Map<string, string> }
+>();
+
+export interface PersonSyncDeps {
+  db: Database;
+  apis: AppApis;
+  logger: Logger;
+  now?: () => number;
+}
+
+export async function syncPerson(
+  deps: PersonSyncDeps,
+  job: { companyId: number; personId: number },
+): Promise<SyncAction['kind'][]> {
+  const now = deps.now ?? Date.now;
+  const connection = await deps.db
+    .selectFrom('connections')
+    .select(['id', 'status', 'settings'])
+    .where('company_id', '=', job.companyId)
+    .executeTakeFirst();
+  // Not active (setup, paused, needs re-auth): the next activation or resume reconciles.
+  if (connection?.status !== 'active') return [];
+  const settings = connectionSettings.parse(connection.settings);
+  const clients = await deps.apis.forCompany(job.companyId, 'continuous');
+  const { fields, names } = await compiledFields(connection.id, clients, settings, now());
+
+  const linkRow = await deps.db
+    .selectFrom('links')
+    .selectAll()
+    .where('connection_id', '=', connection.id)
+    .where('person_id', '=', job.personId)
+    .executeTakeFirst();
+  const person = await readPerson(clients, job.personId, fields);
+  const email = person ? personEmail(person.emails) : undefined;
+
+  let contact: ContactSnapshot | null = null;
+  if (linkRow?.contact_id) contact = await readContact(clients, linkRow.contact_id);
+  else if (email?.ok) contact = await contactByEmail(clients, email.email);
+
+  // A new email that another linked contact already has must not be written over it.
+  let emailTaken = false;
+  if (linkRow && email?.ok && email.email !== linkRow.email) {
+    const holder = await contactByEmail(clients, email.email);
+    emailTaken = holder !== null && holder.contact_id !== linkRow.contact_id;
+  }
+  // An unlinked person whose email another person already owns is a duplicate (DESIGN §3).
+  const owner =
+    !linkRow && email?.ok
+      ? await deps.db
+          .selectFrom('links')
+          .select('person_id')
+          .where('connection_id', '=', connection.id)
+          .where('email', '=', email.email)
+          .where('person_id', '!=', job.personId)
+          .executeTakeFirst()
+      : undefined;
+
+  const link: LinkSnapshot | null = linkRow?.person_id
+    ? {
+        personId: linkRow.person_id,
+        contactId: linkRow.contact_id as string,
+        state: linkRow.state as LinkSnapshot['state'],
+        base: { email: linkRow.email, values: linkRow.base as Record<string, string | null> },
+      }
+    : null;
+  const lists = settings.ccSource.kind === 'lists' ? new Set(settings.ccSource.listIds) : undefined;
+  const planned = plan({
+    person,
+    contact,
+    link,
+    settings: {
+      direction: settings.direction,
+      conflictWinner: settings.conflictWinner,
+      targetListIds: settings.targetListIds,
+      ...(settings.newPersonOwnerId ? { newPersonOwnerId: settings.newPersonOwnerId } : {}),
+    },
+    fields,
+    inPipedriveRule:
+      settings.pipedriveSource.kind === 'all' || (link !== null && link.state !== 'out_of_rule'),
+    inCcRule: lists ? (contact?.list_memberships ?? []).some((id) => lists.has(id)) : true,
+    emailTaken,
+    ...(owner?.person_id ? { duplicateOf: owner.person_id } : {}),
+    now: new Date(now()).toISOString(),
+  });
+
+  const item = {
+    plan: planned,
+    personId: job.personId,
+    contactId: contact?.contact_id ?? null,
+    email: email?.ok ? email.email : null,
+  };
+  const contactIds = await writeContact(clients, planned, contact, settings.targetListIds);
+  const pipedrive = await writeBatch(
+    {
+      db: deps.db,
+      clients,
+      connectionId: connection.id,
+      targetListIds: [],
+      customFieldNames: names,
+      now,
+      sleep: async () => {},
+    },
+    [
+      {
+        ...item,
+        plan: {
+          ...planned,
+          actions: planned.actions.filter(
+            (a) => a.kind === 'create_person' || a.kind === 'update_person',
+          ),
+        },
+      },
+    ],
+  );
+  await deps.db
+    .transaction()
+    .execute((trx) =>
+      recordBatch(
+        trx,
+        connection.id,
+        [item],
+        { ...pipedrive, contactIds: new Map([...pipedrive.contactIds, ...contactIds]) },
+        new Date(now()),
+      ),
+    );
+  return planned.actions.map((a) => a.kind);
+}
+
+async function compiledFields(
+  connectionId: number,
+  clients: CompanyClients,
+  settings: ReturnType<typeof connectionSettings.parse>,
+  now: number,
+) {
+  const cached = fieldsCache.get(connectionId);
+  if (cached && now - cached.at < FIELDS_TTL_MS) return cached;
+  const loaded = await loadFields(clients);
+  const entry = {
+    at: now,
+    fields: compileMapping(settings.mapping, loaded.available, settings.direction),
+    names: loaded.ccCustomFieldNames,
+  };
+  fieldsCache.set(connectionId, entry);
+  return entry;
+}
+
+async function readPerson(
+  clients: CompanyClients,
+  id: number,
+  fields: readonly CompiledField[],
+): Promise<PersonSnapshot | null> {
+  try {
+    const person = await clients.pipedrive.persons.get({ id });
+    if (person.is_deleted) return null;
+    const needsOrganization = fields.some((f) => f.pipedrive.entity === 'organization');
+    const organizations = new Map<
+      number,
+      { name: string; custom_fields?: Record<string, unknown> | null }
+    >();
+    if (needsOrganization && person.org_id) {
+      const org = await clients.pipedrive.organizations.get(person.org_id);
+      organizations.set(org.id, { name: org.name, custom_fields: org.custom_fields ?? null });
+    }
+    return personSnapshot(person, organizations);
+  } catch (error) {
+    // Deleted (or merged away): the planner marks the link; the contact stays (DESIGN §3).
+    if (isApiError(error) && (error.status === 404 || error.status === 410)) return null;
+    throw error;
+  }
+}
+
+async function readContact(clients: CompanyClients, id: string): Promise<ContactSnapshot | null> {
+  try {
+    return contactSnapshot(await clients.cc.contacts.get(id, { include: CONTACT_INCLUDE }));
+  } catch (error) {
+    if (isApiError(error) && error.status === 404) return null;
+    throw error;
+  }
+}
+
+async function contactByEmail(
+  clients: CompanyClients,
+  email: string,
+): Promise<ContactSnapshot | null> {
+  const page = await clients.cc.contacts.list({
+    email,
+    status: ['all'],
+    include: CONTACT_INCLUDE,
+    limit: 1,
+  });
+  const found = page.items[0];
+  return found ? contactSnapshot(found) : null;
+}
+
+/**
+ * One contact, one call: POST for a new contact (a 409 names the existing one, which is then
+ * updated instead), PUT for an update or a revive. PUT blanks what it is not sent (CC §4.5), so
+ * the body is the whole current contact with the planned fields laid over it; the permission
+ * is never sent, so an opted-out contact stays opted out.
+ */
+async function writeContact(
+  clients: CompanyClients,
+  planned: Plan,
+  current: ContactSnapshot | null,
+  targetListIds: string[],
+): Promise<Map<string, string>> {
+  const created = new Map<string, string>();
+  for (const action of planned.actions) {
+    if (action.kind === 'create_contact') {
+      try {
+        const contact = await clients.cc.contacts.create({
+          ...(action.body as object),
+          email_address: { address: action.email, permission_to_send: 'implicit' },
+          list_memberships: action.listIds.length ? action.listIds : targetListIds,
+          create_source: 'Account',
+        } as Parameters<typeof clients.cc.contacts.create>[0]);
+        created.set(action.email, contact.contact_id);
+      } catch (error) {
+        const existing = conflictingContactId(error);
+        if (!existing) throw error;
+        const contact = await clients.cc.contacts.get(existing, { include: CONTACT_INCLUDE });
+        await put(clients, contactSnapshot(contact), action.body);
+        created.set(action.email, existing);
+      }
+    } else if ((action.kind === 'update_contact' || action.kind === 'revive_contact') && current) {
+      const body =
+        action.kind === 'revive_contact'
+          ? { ...action.body, list_memberships: action.listIds }
+          : action.body;
+      await put(clients, current, body);
+    }
+  }
+  return created;
+}
+
+async function put(
+  clients: CompanyClients,
+  current: ContactSnapshot,
+  body: ContactWrite,
+): Promise<CcContact> {
+  const { contact_id, created_at, updated_at, deleted_at, email_address, ...rest } =
+    current as ContactSnapshot & Record<string, unknown>;
+  void created_at;
+  void updated_at;
+  void deleted_at;
+  const address = body.email_address?.address ?? email_address?.address ?? '';
+  return clients.cc.contacts.update(contact_id, {
+    ...(rest as object),
+    ...(body as object),
+    email_address: { address },
+    update_source: 'Account',
+  } as Parameters<typeof clients.cc.contacts.update>[1]);
+}
