@@ -18,6 +18,8 @@ export interface QueueDefinition<S extends z.ZodType> {
   schedule?: string;
   /** Jobs wait this long before running, so a burst for one key collapses into one job. */
   coalesceSeconds?: number;
+  /** How workers fetch: pg-boss defaults to one job per 2 s poll per worker. */
+  fetch?: { batchSize: number; pollingIntervalSeconds: number };
 }
 
 const define = <S extends z.ZodType>(definition: QueueDefinition<S>) => definition;
@@ -79,6 +81,9 @@ export const queues = {
       retryDelayMax: 300,
     },
     coalesceSeconds: 2,
+    // pg-boss's default (1 job per 2 s per worker) caps a worker near 4 persons/s; changes
+    // arrive at tens per second, so fetch in batches and poll often (bench/latency).
+    fetch: { batchSize: 10, pollingIntervalSeconds: 0.5 },
   }),
   /**
    * Pipedrive bans, then deletes, webhooks whose deliveries fail (pipedrive-api.md §7.6), so
@@ -155,7 +160,7 @@ export async function registerWorkers(
     if (!handler) continue;
     await boss.work(
       name,
-      { localConcurrency: options.concurrency, includeMetadata: true },
+      { localConcurrency: options.concurrency, includeMetadata: true, ...definition.fetch },
       async (jobs) => {
         for (const job of jobs) {
           try {
