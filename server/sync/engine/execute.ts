@@ -204,7 +204,10 @@ export async function recordBatch(
       continue;
     }
     const base = item.plan.base;
-    if (!base || personId === null || contactId === null || !email) continue;
+    // A pair whose link was just marked (person or contact deleted, out of rule) keeps that
+    // mark: upserting it as active here would undo it.
+    const marked = item.plan.actions.some((a) => a.kind === 'mark_link');
+    if (!base || marked || personId === null || contactId === null || !email) continue;
     links.push({
       connection_id: connectionId,
       person_id: personId,

@@ -8,11 +8,13 @@
  * Until the scheduled filter rescans exist (issue 7), a company syncing chosen filters counts a
  * person in the rule when the last full run linked it; new persons join at the next "Sync now".
  */
+import type { Selectable } from 'kysely';
 import { isApiError } from '../../api/errors.ts';
 import type { AppApis, CompanyClients } from '../../app.ts';
 import { conflictingContactId } from '../../constant-contact/client.ts';
 import type { CcContact } from '../../constant-contact/schemas.ts';
 import type { Database } from '../../db/database.ts';
+import type { DB } from '../../db/schema.ts';
 import type { Logger } from '../../log.ts';
 import type { LinkSnapshot, Plan, SyncAction } from '../core/actions.ts';
 import type { CompiledField } from '../core/fields.ts';
@@ -40,35 +42,74 @@ export interface PersonSyncDeps {
   now?: () => number;
 }
 
-export async function syncPerson(
+/** What every continuous job of one company needs: its active connection and clients. */
+export interface SyncContext {
+  connectionId: number;
+  settings: ReturnType<typeof connectionSettings.parse>;
+  clients: CompanyClients;
+  fields: CompiledField[];
+  names: Map<string, string>;
+  now: () => number;
+}
+
+/** Null when the company has no active connection (setup, paused, needs re-auth). */
+export async function loadContext(
   deps: PersonSyncDeps,
-  job: { companyId: number; personId: number },
-): Promise<SyncAction['kind'][]> {
+  companyId: number,
+): Promise<SyncContext | null> {
   const now = deps.now ?? Date.now;
   const connection = await deps.db
     .selectFrom('connections')
     .select(['id', 'status', 'settings'])
-    .where('company_id', '=', job.companyId)
+    .where('company_id', '=', companyId)
     .executeTakeFirst();
-  // Not active (setup, paused, needs re-auth): the next activation or resume reconciles.
-  if (connection?.status !== 'active') return [];
+  // Not active: the next activation, resume or "Sync now" reconciles what was missed.
+  if (connection?.status !== 'active') return null;
   const settings = connectionSettings.parse(connection.settings);
-  const clients = await deps.apis.forCompany(job.companyId, 'continuous');
+  const clients = await deps.apis.forCompany(companyId, 'continuous');
   const { fields, names } = await compiledFields(connection.id, clients, settings, now());
+  return { connectionId: connection.id, settings, clients, fields, names, now };
+}
 
+export async function syncPerson(
+  deps: PersonSyncDeps,
+  job: { companyId: number; personId: number },
+): Promise<SyncAction['kind'][]> {
+  const ctx = await loadContext(deps, job.companyId);
+  if (!ctx) return [];
   const linkRow = await deps.db
     .selectFrom('links')
     .selectAll()
-    .where('connection_id', '=', connection.id)
+    .where('connection_id', '=', ctx.connectionId)
     .where('person_id', '=', job.personId)
     .executeTakeFirst();
-  const person = await readPerson(clients, job.personId, fields);
+  const person = await readPerson(ctx.clients, job.personId, ctx.fields);
   const email = person ? personEmail(person.emails) : undefined;
-
   let contact: ContactSnapshot | null = null;
-  if (linkRow?.contact_id) contact = await readContact(clients, linkRow.contact_id);
-  else if (email?.ok) contact = await contactByEmail(clients, email.email);
+  if (linkRow?.contact_id) contact = await readContact(ctx.clients, linkRow.contact_id);
+  else if (email?.ok) contact = await contactByEmail(ctx.clients, email.email);
+  return syncPair(deps, ctx, { personId: job.personId, person, contact, linkRow });
+}
 
+type LinkRow = Selectable<DB['links']>;
+
+/**
+ * Plans one person/contact pair with the core and writes what the plan says: the shared end
+ * of the person job and the Constant Contact poll.
+ */
+export async function syncPair(
+  deps: PersonSyncDeps,
+  ctx: SyncContext,
+  pair: {
+    personId: number | null;
+    person: PersonSnapshot | null;
+    contact: ContactSnapshot | null;
+    linkRow: LinkRow | undefined;
+  },
+): Promise<SyncAction['kind'][]> {
+  const { settings, clients } = ctx;
+  const { person, contact, linkRow } = pair;
+  const email = person ? personEmail(person.emails) : undefined;
   // A new email that another linked contact already has must not be written over it.
   let emailTaken = false;
   if (linkRow && email?.ok && email.email !== linkRow.email) {
@@ -77,16 +118,15 @@ export async function syncPerson(
   }
   // An unlinked person whose email another person already owns is a duplicate (DESIGN §3).
   const owner =
-    !linkRow && email?.ok
+    !linkRow && email?.ok && pair.personId
       ? await deps.db
           .selectFrom('links')
           .select('person_id')
-          .where('connection_id', '=', connection.id)
+          .where('connection_id', '=', ctx.connectionId)
           .where('email', '=', email.email)
-          .where('person_id', '!=', job.personId)
+          .where('person_id', '!=', pair.personId)
           .executeTakeFirst()
       : undefined;
-
   const link: LinkSnapshot | null = linkRow?.person_id
     ? {
         personId: linkRow.person_id,
@@ -106,30 +146,31 @@ export async function syncPerson(
       targetListIds: settings.targetListIds,
       ...(settings.newPersonOwnerId ? { newPersonOwnerId: settings.newPersonOwnerId } : {}),
     },
-    fields,
+    fields: ctx.fields,
     inPipedriveRule:
       settings.pipedriveSource.kind === 'all' || (link !== null && link.state !== 'out_of_rule'),
     inCcRule: lists ? (contact?.list_memberships ?? []).some((id) => lists.has(id)) : true,
     emailTaken,
     ...(owner?.person_id ? { duplicateOf: owner.person_id } : {}),
-    now: new Date(now()).toISOString(),
+    now: new Date(ctx.now()).toISOString(),
   });
 
+  const contactEmail = contact?.email_address?.address?.toLowerCase() ?? null;
   const item = {
     plan: planned,
-    personId: job.personId,
+    personId: pair.personId,
     contactId: contact?.contact_id ?? null,
-    email: email?.ok ? email.email : null,
+    email: email?.ok ? email.email : contactEmail,
   };
   const contactIds = await writeContact(clients, planned, contact, settings.targetListIds);
   const pipedrive = await writeBatch(
     {
       db: deps.db,
       clients,
-      connectionId: connection.id,
+      connectionId: ctx.connectionId,
       targetListIds: [],
-      customFieldNames: names,
-      now,
+      customFieldNames: ctx.names,
+      now: ctx.now,
       sleep: async () => {},
     },
     [
@@ -149,10 +190,10 @@ export async function syncPerson(
     .execute((trx) =>
       recordBatch(
         trx,
-        connection.id,
+        ctx.connectionId,
         [item],
         { ...pipedrive, contactIds: new Map([...pipedrive.contactIds, ...contactIds]) },
-        new Date(now()),
+        new Date(ctx.now()),
       ),
     );
   return planned.actions.map((a) => a.kind);
@@ -176,7 +217,7 @@ async function compiledFields(
   return entry;
 }
 
-async function readPerson(
+export async function readPerson(
   clients: CompanyClients,
   id: number,
   fields: readonly CompiledField[],
@@ -210,7 +251,7 @@ async function readContact(clients: CompanyClients, id: string): Promise<Contact
   }
 }
 
-async function contactByEmail(
+export async function contactByEmail(
   clients: CompanyClients,
   email: string,
 ): Promise<ContactSnapshot | null> {
