@@ -19,9 +19,10 @@ import { freePort } from './db/embedded.ts';
 import { migrate } from './db/migrate.ts';
 import { openPostgresServer } from './db/server.ts';
 import { prune } from './jobs/prune.ts';
-import { declareQueues, registerWorkers } from './jobs/queues.ts';
+import { connectionJobKey, declareQueues, enqueue, registerWorkers } from './jobs/queues.ts';
 import { checkWebhooks } from './jobs/webhooks-check.ts';
 import { createLogger } from './log.ts';
+import { duePolls, pollConstantContact } from './sync/engine/cc-poll.ts';
 import { runInitialSync } from './sync/engine/initial.ts';
 import { syncPerson } from './sync/engine/person.ts';
 
@@ -168,6 +169,21 @@ try {
         },
         'pipedrive.person-changed': async (payload) => {
           await syncPerson({ db, apis, logger }, payload);
+        },
+        'cc.poll': async (payload) => {
+          const polled = await pollConstantContact({ db, apis, logger }, payload);
+          if (polled.contacts > 0)
+            logger.info({ ...payload, ...polled }, 'polled Constant Contact');
+        },
+        'cc.poll-due': async () => {
+          for (const connectionId of await duePolls(db, Date.now(), config.budgets.ccPerDay)) {
+            await enqueue(
+              boss,
+              'cc.poll',
+              { connectionId },
+              { singletonKey: connectionJobKey(connectionId) },
+            );
+          }
         },
         'pipedrive.webhooks-check': async () => {
           logger.info(

@@ -85,6 +85,23 @@ export const queues = {
     // arrive at tens per second, so fetch in batches and poll often (bench/latency).
     fetch: { batchSize: 10, pollingIntervalSeconds: 0.5 },
   }),
+  /** Constant Contact → Pipedrive: one poll of one connection's changed contacts. */
+  'cc.poll': define({
+    payload: z.object({ connectionId: z.number().int().positive() }),
+    options: {
+      policy: 'stately',
+      retryLimit: 3,
+      retryDelay: 30,
+      retryBackoff: true,
+      retryDelayMax: 600,
+    },
+  }),
+  /** Every minute: queue the polls that are due (the interval follows the CC budget). */
+  'cc.poll-due': define({
+    payload: z.object({}),
+    options: { policy: 'singleton', retryLimit: 1, retryDelay: 30 },
+    schedule: '* * * * *',
+  }),
   /**
    * Pipedrive bans, then deletes, webhooks whose deliveries fail (pipedrive-api.md §7.6), so
    * each company's webhook is checked and recreated if gone. Every 30 minutes.

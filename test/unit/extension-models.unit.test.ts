@@ -275,6 +275,8 @@ describe('sync model', () => {
     status: 'setup',
     statusReason: null,
     contactsInSync: 0,
+    ccPollIntervalSeconds: 69,
+    lastCcPollAt: null,
     lastRun: null,
     lastDryRun: null,
     errors: [],

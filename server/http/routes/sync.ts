@@ -10,6 +10,7 @@ import type { AppDeps } from '../../app.ts';
 import { AppError, errorCatalogue } from '../../errors.ts';
 import { connectionJobKey, enqueue } from '../../jobs/queues.ts';
 import { coreCodes } from '../../sync/core/codes.ts';
+import { type CcCursors, pollIntervalSeconds } from '../../sync/engine/cc-poll.ts';
 import { loadFields } from '../../sync/engine/fields.ts';
 import type { RunResult } from '../../sync/engine/initial.ts';
 import {
@@ -49,13 +50,16 @@ export interface StatusResponse {
   lastRun: RunView | null;
   lastDryRun: RunView | null;
   errors: { code: string; message: string; fix: string; count: number; persons: number[] }[];
+  /** How often Constant Contact is polled for changes, from the budget and the connections. */
+  ccPollIntervalSeconds: number;
+  lastCcPollAt: string | null;
 }
 
 export async function syncRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const connectionOf = async (request: FastifyRequest) => {
     const row = await deps.db
       .selectFrom('connections')
-      .select(['id', 'status', 'status_reason', 'settings', 'cc_access_token'])
+      .select(['id', 'status', 'status_reason', 'settings', 'cc_access_token', 'cursors'])
       .where('company_id', '=', request.panel.companyId)
       .executeTakeFirst();
     if (!row?.cc_access_token) throw new AppError('CC_NOT_CONNECTED');
@@ -157,7 +161,7 @@ export async function syncRoutes(app: FastifyInstance, deps: AppDeps): Promise<v
 
   app.get('/api/sync/status', async (request): Promise<StatusResponse> => {
     const connection = await connectionOf(request);
-    const [inSync, runs, errors] = await Promise.all([
+    const [inSync, runs, errors, active] = await Promise.all([
       deps.db
         .selectFrom('links')
         .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -176,6 +180,11 @@ export async function syncRoutes(app: FastifyInstance, deps: AppDeps): Promise<v
                (array_agg(person_id ORDER BY last_seen_at DESC) FILTER (WHERE person_id IS NOT NULL))[1:10] AS persons
         FROM contact_errors WHERE connection_id = ${connection.id} AND resolved_at IS NULL
         GROUP BY code ORDER BY count DESC`.execute(deps.db),
+      deps.db
+        .selectFrom('connections')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('status', '=', 'active')
+        .executeTakeFirstOrThrow(),
     ]);
     const view = (run: (typeof runs)[number] | undefined): RunView | null => {
       if (!run) return null;
@@ -209,6 +218,8 @@ export async function syncRoutes(app: FastifyInstance, deps: AppDeps): Promise<v
         persons: row.persons ?? [],
         ...describeCode(row.code),
       })),
+      ccPollIntervalSeconds: pollIntervalSeconds(Number(active.n), deps.config.budgets.ccPerDay),
+      lastCcPollAt: (connection.cursors as CcCursors).lastCcPollAt ?? null,
     };
   });
 }

@@ -1,0 +1,122 @@
+/**
+ * Continuous sync, Constant Contact → Pipedrive: after the initial sync, a contact edited in
+ * Constant Contact's UI reaches its person through the poll; the watermark moves forward and a
+ * second poll writes nothing.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Keyring } from '../../server/crypto.ts';
+import {
+  duePolls,
+  pollConstantContact,
+  pollIntervalSeconds,
+} from '../../server/sync/engine/cc-poll.ts';
+import { runInitialSync } from '../../server/sync/engine/initial.ts';
+import type { ConnectionSettings } from '../../server/sync/settings.ts';
+import { DEMO_ACCOUNT_ID } from '../fakes/constant-contact/demo.ts';
+import { connectCompany } from '../helpers/connected.ts';
+import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
+import { engineDeps, type SyncWorld, startSyncWorld } from '../helpers/sync-world.ts';
+
+const keyring = new Keyring([{ id: 't', key: randomBytes(32) }]);
+let database: TestDatabase;
+let world: SyncWorld;
+let companyId: number;
+let connectionId: number;
+
+const poll = () => pollConstantContact(engineDeps(database.db, world, keyring), { connectionId });
+const pipedriveWrites = () => world.pd.log.all().filter((r) => r.method !== 'GET').length;
+
+beforeAll(async () => {
+  database = await freshDatabase();
+  world = await startSyncWorld({
+    name: 'poll',
+    constantContact: { rateLimits: { enabled: false } },
+  });
+  companyId = [...world.pd.store.companies.keys()][0] as number;
+  const company = world.pd.store.company(companyId)!;
+  const account = world.cc.store.account(DEMO_ACCOUNT_ID);
+  const settings = {
+    direction: 'two_way',
+    pipedriveSource: { kind: 'all' },
+    ccSource: { kind: 'all' },
+    targetListIds: [[...account.lists.values()][0]!.list_id],
+    newPersonOwnerId: [...company.users.keys()][0] as number,
+    conflictWinner: 'pipedrive',
+    mapping: [
+      {
+        pipedrive: { entity: 'person', key: 'job_title' },
+        cc: { kind: 'standard', field: 'job_title' },
+        direction: 'both',
+      },
+    ],
+  } as ConnectionSettings;
+  ({ connectionId } = await connectCompany({
+    db: database.db,
+    keyring,
+    world,
+    companyId,
+    ccAccountId: DEMO_ACCOUNT_ID,
+    settings,
+  }));
+  const run = await database.db
+    .insertInto('sync_runs')
+    .values({ connection_id: connectionId, kind: 'initial' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await runInitialSync(engineDeps(database.db, world, keyring), {
+    connectionId,
+    runId: run.id,
+    dryRun: false,
+  });
+});
+
+afterAll(async () => {
+  await world.close();
+  await database.drop();
+});
+
+describe('Constant Contact poll', () => {
+  it('carries a CC UI edit to the linked person, then a second poll writes nothing', async () => {
+    const link = await database.db
+      .selectFrom('links')
+      .selectAll()
+      .where('state', '=', 'active')
+      .orderBy('person_id')
+      .executeTakeFirstOrThrow();
+    world.cc.control.editInUi(DEMO_ACCOUNT_ID, link.contact_id as string, {
+      job_title: 'Edited in Constant Contact',
+    });
+    const first = await poll();
+    expect(first.contacts).toBeGreaterThan(0);
+    expect(first.actions.update_person).toBe(1);
+    const person = world.pd.store.company(companyId)!.persons.get(link.person_id as number)!;
+    expect(person.job_title).toBe('Edited in Constant Contact');
+
+    const writes = pipedriveWrites();
+    const second = await poll();
+    expect(second.actions.update_person ?? 0).toBe(0);
+    expect(pipedriveWrites()).toBe(writes);
+    expect(second.watermark! >= first.watermark!).toBe(true);
+  });
+
+  it('remembers when it polled, and says when the next poll is due from the budget', async () => {
+    const connection = await database.db
+      .selectFrom('connections')
+      .select('cursors')
+      .where('id', '=', connectionId)
+      .executeTakeFirstOrThrow();
+    const cursors = connection.cursors as { lastCcPollAt: string; ccUpdatedAfter: string };
+    expect(Date.parse(cursors.lastCcPollAt)).toBeGreaterThan(Date.now() - 60_000);
+    expect(await duePolls(database.db, Date.now())).toEqual([]);
+    expect(await duePolls(database.db, Date.now() + pollIntervalSeconds(1) * 1000)).toEqual([
+      connectionId,
+    ]);
+  });
+
+  it('polls less often as more connections share the app key', () => {
+    expect(pollIntervalSeconds(1)).toBe(70);
+    expect(pollIntervalSeconds(10)).toBe(692);
+    expect(pollIntervalSeconds(1, 250_000)).toBe(60);
+  });
+});
