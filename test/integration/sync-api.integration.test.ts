@@ -95,6 +95,22 @@ describe('sync API', () => {
     expect(body.defaultMapping.length).toBeGreaterThanOrEqual(3);
   });
 
+  it('offers the filters, lists and users the settings editor chooses from', async () => {
+    const response = await call('GET', '/api/choices');
+    expect(response.statusCode).toBe(200);
+    const body = response.json();
+    const company = pd.store.company(companyId)!;
+    expect(body.users.map((u: { id: number }) => u.id).sort()).toEqual(
+      [...company.users.keys()].sort(),
+    );
+    expect(body.lists.map((l: { name: string }) => l.name)).toEqual(
+      expect.arrayContaining(
+        [...cc.store.account(DEMO_ACCOUNT_ID).lists.values()].map((l) => l.name),
+      ),
+    );
+    expect(body.filters.length).toBeGreaterThan(0);
+  });
+
   it('refuses settings whose mapping points at a field that does not exist, saying which', async () => {
     const bad = {
       ...settings,

@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import type { AppDeps } from '../../app.ts';
+import type { CcContactList } from '../../constant-contact/schemas.ts';
 import { AppError, errorCatalogue } from '../../errors.ts';
 import { connectionJobKey, enqueue } from '../../jobs/queues.ts';
 import { coreCodes } from '../../sync/core/codes.ts';
@@ -26,6 +27,13 @@ export interface FieldsResponse {
   available: AvailableFields;
   defaultMapping: ConnectionSettings['mapping'];
   problems: MappingProblem[];
+}
+
+/** What the settings editor chooses from: people filters, CC lists, Pipedrive users. */
+export interface ChoicesResponse {
+  filters: { id: number; name: string }[];
+  lists: { id: string; name: string; members: number | null }[];
+  users: { id: number; name: string; email: string }[];
 }
 
 export interface RunView {
@@ -84,6 +92,36 @@ export async function syncRoutes(app: FastifyInstance, deps: AppDeps): Promise<v
       available,
       defaultMapping: defaultMapping(available, direction),
       problems: parsed.success ? validateMapping(parsed.data.mapping, available, direction) : [],
+    };
+  });
+
+  app.get('/api/choices', async (request): Promise<ChoicesResponse> => {
+    await connectionOf(request);
+    const clients = await deps.apis.forCompany(request.panel.companyId, 'interactive');
+    const [filters, users, lists] = await Promise.all([
+      clients.pipedrive.filters.list('people'),
+      clients.pipedrive.users.list(),
+      (async () => {
+        const all: CcContactList[] = [];
+        let next: string | undefined;
+        do {
+          const page = await clients.cc.lists.list({ limit: 1000 }, next);
+          all.push(...(page.items as CcContactList[]));
+          next = page.next;
+        } while (next);
+        return all;
+      })(),
+    ]);
+    return {
+      filters: filters
+        .filter((f) => f.active_flag !== false)
+        .map((f) => ({ id: f.id, name: f.name })),
+      lists: lists
+        .filter((l) => !l.deleted_at)
+        .map((l) => ({ id: l.list_id, name: l.name, members: l.membership_count ?? null })),
+      users: users
+        .filter((u) => u.active_flag !== false)
+        .map((u) => ({ id: u.id, name: u.name, email: u.email })),
     };
   });
 
