@@ -23,7 +23,7 @@ import { connectionJobKey, declareQueues, enqueue, registerWorkers } from './job
 import { checkWebhooks } from './jobs/webhooks-check.ts';
 import { createLogger } from './log.ts';
 import { duePolls, pollConstantContact } from './sync/engine/cc-poll.ts';
-import { runInitialSync } from './sync/engine/initial.ts';
+import { initialSyncJob } from './sync/engine/initial.ts';
 import { syncPerson } from './sync/engine/person.ts';
 
 type Role = 'all' | 'web' | 'worker';
@@ -164,9 +164,7 @@ try {
     await registerWorkers(
       boss,
       {
-        'sync.initial': async (payload) => {
-          await runInitialSync({ db, apis, logger }, payload);
-        },
+        'sync.initial': (payload, job) => initialSyncJob({ db, apis, logger }, payload, job),
         'pipedrive.person-changed': async (payload) => {
           await syncPerson({ db, apis, logger }, payload);
         },

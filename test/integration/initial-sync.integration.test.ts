@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keyring } from '../../server/crypto.ts';
 import { personEmail } from '../../server/sync/core/normalise.ts';
-import { runInitialSync } from '../../server/sync/engine/initial.ts';
-import type { ConnectionSettings } from '../../server/sync/settings.ts';
+import { initialSyncJob, runInitialSync } from '../../server/sync/engine/initial.ts';
+import { type ConnectionSettings, connectionSettings } from '../../server/sync/settings.ts';
 import { DEMO_ACCOUNT_ID } from '../fakes/constant-contact/demo.ts';
 import type { ConstantContactFake } from '../fakes/constant-contact/server.ts';
 import type { PipedriveFake } from '../fakes/pipedrive/server.ts';
@@ -198,5 +198,42 @@ describe('initial sync, two-way, over the demo accounts', () => {
     expect(ccContacts()).toHaveLength(contacts);
     expect(result.counts.create_contact ?? 0).toBe(0);
     expect(result.counts.create_person ?? 0).toBe(0);
+  });
+});
+
+describe('a run that cannot go on', () => {
+  it('is marked failed with the catalogue code instead of staying running', async () => {
+    const second = [...world.pd.store.companies.keys()][1] as number;
+    const { connectionId: id } = await connectCompany({
+      db: database.db,
+      keyring,
+      world,
+      companyId: second,
+      ccAccountId: DEMO_ACCOUNT_ID,
+      settings: connectionSettings.parse(
+        (await database.db.selectFrom('connections').select('settings').executeTakeFirstOrThrow())
+          .settings,
+      ),
+    });
+    // Constant Contact revoked the grant: the connection needs the admin.
+    await database.db
+      .updateTable('connections')
+      .set({ status: 'needs_reauth' })
+      .where('id', '=', id)
+      .execute();
+    const runId = await newRun(id, 'initial');
+    await expect(
+      initialSyncJob(
+        engineDeps(database.db, world, keyring),
+        { connectionId: id, runId, dryRun: false },
+        { retryCount: 0, retryLimit: 10 },
+      ),
+    ).rejects.toMatchObject({ code: 'CC_REAUTH_NEEDED' });
+    const run = await database.db
+      .selectFrom('sync_runs')
+      .selectAll()
+      .where('id', '=', runId)
+      .executeTakeFirstOrThrow();
+    expect(run).toMatchObject({ status: 'failed', error: 'CC_REAUTH_NEEDED' });
   });
 });

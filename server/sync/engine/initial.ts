@@ -6,9 +6,11 @@
  * A dry-run goes through the same planning, so its counts are what the real run will do.
  */
 import { sql } from 'kysely';
+import { toAppError } from '../../api/app-error.ts';
 import type { AppApis } from '../../app.ts';
 import type { Database } from '../../db/database.ts';
-import { AppError } from '../../errors.ts';
+import { AppError, isAppError } from '../../errors.ts';
+import { classifyJobError } from '../../jobs/classify.ts';
 import type { Logger } from '../../log.ts';
 import type { LinkSnapshot, Plan, SyncAction } from '../core/actions.ts';
 import type { CompiledField } from '../core/fields.ts';
@@ -410,4 +412,33 @@ async function fail(
     .where('id', '=', runId)
     .execute();
   throw new AppError(code, { detail: extra.mappingProblems ?? code });
+}
+
+/**
+ * The `sync.initial` worker. A run that cannot go on (its failure is final, or this was the
+ * queue's last retry) is marked failed with a catalogue code, so the settings page says what
+ * happened instead of showing the run as running forever. The error still goes up, for the
+ * job layer to classify and log.
+ */
+export async function initialSyncJob(
+  deps: InitialSyncDeps,
+  payload: { connectionId: number; runId: number; dryRun: boolean },
+  job: { retryCount?: number; retryLimit?: number },
+): Promise<void> {
+  try {
+    await runInitialSync(deps, payload);
+  } catch (error) {
+    const outcome = classifyJobError(error, (deps.now ?? Date.now)());
+    const lastTry = job.retryLimit !== undefined && (job.retryCount ?? 0) >= job.retryLimit;
+    if (outcome.kind === 'stop' || (outcome.kind === 'retry' && lastTry)) {
+      const code = isAppError(error) ? error.code : (toAppError(error)?.code ?? 'INTERNAL');
+      await deps.db
+        .updateTable('sync_runs')
+        .set({ status: 'failed', error: code, finished_at: new Date() })
+        .where('id', '=', payload.runId)
+        .where('status', 'in', ['queued', 'running'])
+        .execute();
+    }
+    throw error;
+  }
 }
