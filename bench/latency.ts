@@ -29,12 +29,14 @@ import { declareQueues, registerWorkers } from '../server/jobs/queues.ts';
 import { createLogger } from '../server/log.ts';
 import { ensureWebhooks } from '../server/pipedrive/install.ts';
 import { pipedriveTokenSource } from '../server/pipedrive/tokens.ts';
-import { runInitialSync } from '../server/sync/engine/initial.ts';
 import { syncPerson } from '../server/sync/engine/person.ts';
-import type { ConnectionSettings } from '../server/sync/settings.ts';
 import { DEMO_ACCOUNT_ID } from '../test/fakes/constant-contact/demo.ts';
-import { connectCompany } from '../test/helpers/connected.ts';
-import { engineDeps, startSyncWorld } from '../test/helpers/sync-world.ts';
+import {
+  connectAndSync,
+  sameNameRow,
+  startSyncWorld,
+  twoWaySettings,
+} from '../test/helpers/sync-world.ts';
 
 const { values } = parseArgs({
   options: {
@@ -93,41 +95,13 @@ const app = await buildApp({
 await app.listen({ host: '127.0.0.1', port });
 
 const companyId = [...world.pd.store.companies.keys()][0] as number;
-const company = world.pd.store.company(companyId)!;
 const ccAccount = world.cc.store.account(DEMO_ACCOUNT_ID);
-const settings = {
-  direction: 'two_way',
-  pipedriveSource: { kind: 'all' },
-  ccSource: { kind: 'all' },
-  targetListIds: [[...ccAccount.lists.values()][0]!.list_id],
-  newPersonOwnerId: [...company.users.keys()][0] as number,
-  conflictWinner: 'pipedrive',
-  mapping: [
-    {
-      pipedrive: { entity: 'person', key: 'job_title' },
-      cc: { kind: 'standard', field: 'job_title' },
-      direction: 'both',
-    },
-  ],
-} as ConnectionSettings;
-const { connectionId } = await connectCompany({
-  db,
-  keyring,
-  world,
+process.stderr.write('initial sync…\n');
+await connectAndSync(db, keyring, world, {
   companyId,
   ccAccountId: DEMO_ACCOUNT_ID,
-  settings,
-});
-const run = await db
-  .insertInto('sync_runs')
-  .values({ connection_id: connectionId, kind: 'initial' })
-  .returning('id')
-  .executeTakeFirstOrThrow();
-process.stderr.write('initial sync…\n');
-await runInitialSync(engineDeps(db, world, keyring, { CC_REQUESTS_PER_SECOND: CC_RPS }), {
-  connectionId,
-  runId: run.id,
-  dryRun: false,
+  settings: twoWaySettings(world, companyId, DEMO_ACCOUNT_ID, [sameNameRow('job_title')]),
+  env: { CC_REQUESTS_PER_SECOND: CC_RPS },
 });
 const installation = await db
   .selectFrom('installations')

@@ -8,7 +8,8 @@ import { loadConfig } from '../../server/config.ts';
 import type { Keyring } from '../../server/crypto.ts';
 import type { Database } from '../../server/db/database.ts';
 import { createLogger } from '../../server/log.ts';
-import type { InitialSyncDeps } from '../../server/sync/engine/initial.ts';
+import { type InitialSyncDeps, runInitialSync } from '../../server/sync/engine/initial.ts';
+import { type ConnectionSettings, connectionSettings } from '../../server/sync/settings.ts';
 import {
   type ConstantContactFake,
   type ConstantContactFakeOptions,
@@ -19,6 +20,7 @@ import {
   type PipedriveFake,
   type PipedriveFakeOptions,
 } from '../fakes/pipedrive/server.ts';
+import { connectCompany } from './connected.ts';
 
 export interface SyncWorld {
   pd: PipedriveFake;
@@ -102,5 +104,63 @@ export function engineDeps(
     apis: createApis(db, loadConfig(world.env(env)), keyring),
     logger: createLogger({ level: 'silent' }),
     sleep: async () => {},
+  };
+}
+
+/**
+ * Two-way settings over everyone on both sides for the demo accounts: new contacts on the CC
+ * account's first list, new persons owned by the company's first user, Pipedrive wins.
+ */
+export function twoWaySettings(
+  world: SyncWorld,
+  companyId: number,
+  ccAccountId: string,
+  mapping: ConnectionSettings['mapping'],
+): ConnectionSettings {
+  return connectionSettings.parse({
+    direction: 'two_way',
+    pipedriveSource: { kind: 'all' },
+    ccSource: { kind: 'all' },
+    targetListIds: [[...world.cc.store.account(ccAccountId).lists.values()][0]?.list_id],
+    newPersonOwnerId: [...(world.pd.store.company(companyId)?.users.keys() ?? [])][0],
+    conflictWinner: 'pipedrive',
+    mapping,
+  });
+}
+
+/** Connects the company (connectCompany) and runs its initial sync to the end. */
+export async function connectAndSync(
+  db: Database,
+  keyring: Keyring,
+  world: SyncWorld,
+  input: {
+    companyId: number;
+    ccAccountId: string;
+    settings: ConnectionSettings;
+    env?: Record<string, string>;
+  },
+): Promise<{ connectionId: number }> {
+  const { connectionId } = await connectCompany({ db, keyring, world, ...input });
+  const run = await db
+    .insertInto('sync_runs')
+    .values({ connection_id: connectionId, kind: 'initial' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await runInitialSync(engineDeps(db, world, keyring, input.env), {
+    connectionId,
+    runId: run.id,
+    dryRun: false,
+  });
+  return { connectionId };
+}
+
+/** A mapping row both ways between a person field and a CC standard field of the same name. */
+export function sameNameRow(
+  field: 'first_name' | 'last_name' | 'job_title',
+): ConnectionSettings['mapping'][number] {
+  return {
+    pipedrive: { entity: 'person', key: field },
+    cc: { kind: 'standard', field },
+    direction: 'both',
   };
 }

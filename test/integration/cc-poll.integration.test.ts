@@ -11,12 +11,16 @@ import {
   pollConstantContact,
   pollIntervalSeconds,
 } from '../../server/sync/engine/cc-poll.ts';
-import { runInitialSync } from '../../server/sync/engine/initial.ts';
-import type { ConnectionSettings } from '../../server/sync/settings.ts';
 import { DEMO_ACCOUNT_ID } from '../fakes/constant-contact/demo.ts';
-import { connectCompany } from '../helpers/connected.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
-import { engineDeps, type SyncWorld, startSyncWorld } from '../helpers/sync-world.ts';
+import {
+  connectAndSync,
+  engineDeps,
+  type SyncWorld,
+  sameNameRow,
+  startSyncWorld,
+  twoWaySettings,
+} from '../helpers/sync-world.ts';
 
 const keyring = new Keyring([{ id: 't', key: randomBytes(32) }]);
 let database: TestDatabase;
@@ -34,41 +38,14 @@ beforeAll(async () => {
     constantContact: { rateLimits: { enabled: false } },
   });
   companyId = [...world.pd.store.companies.keys()][0] as number;
-  const company = world.pd.store.company(companyId)!;
-  const account = world.cc.store.account(DEMO_ACCOUNT_ID);
-  const settings = {
-    direction: 'two_way',
-    pipedriveSource: { kind: 'all' },
-    ccSource: { kind: 'all' },
-    targetListIds: [[...account.lists.values()][0]!.list_id],
-    newPersonOwnerId: [...company.users.keys()][0] as number,
-    conflictWinner: 'pipedrive',
-    mapping: [
-      {
-        pipedrive: { entity: 'person', key: 'job_title' },
-        cc: { kind: 'standard', field: 'job_title' },
-        direction: 'both',
-      },
-    ],
-  } as ConnectionSettings;
-  ({ connectionId } = await connectCompany({
-    db: database.db,
-    keyring,
-    world,
+  const _company = world.pd.store.company(companyId)!;
+  const _account = world.cc.store.account(DEMO_ACCOUNT_ID);
+  const settings = twoWaySettings(world, companyId, DEMO_ACCOUNT_ID, [sameNameRow('job_title')]);
+  ({ connectionId } = await connectAndSync(database.db, keyring, world, {
     companyId,
     ccAccountId: DEMO_ACCOUNT_ID,
     settings,
   }));
-  const run = await database.db
-    .insertInto('sync_runs')
-    .values({ connection_id: connectionId, kind: 'initial' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await runInitialSync(engineDeps(database.db, world, keyring), {
-    connectionId,
-    runId: run.id,
-    dryRun: false,
-  });
 });
 
 afterAll(async () => {

@@ -11,14 +11,19 @@ import { registerWorkers } from '../../server/jobs/queues.ts';
 import { createLogger } from '../../server/log.ts';
 import { ensureWebhooks } from '../../server/pipedrive/install.ts';
 import { pipedriveTokenSource } from '../../server/pipedrive/tokens.ts';
-import { runInitialSync } from '../../server/sync/engine/initial.ts';
 import { syncPerson } from '../../server/sync/engine/person.ts';
-import { type ConnectionSettings, connectionSettings } from '../../server/sync/settings.ts';
+import { connectionSettings } from '../../server/sync/settings.ts';
 import { DEMO_ACCOUNT_ID } from '../fakes/constant-contact/demo.ts';
 import { startTestApp } from '../helpers/app.ts';
-import { connectCompany } from '../helpers/connected.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
-import { engineDeps, type SyncWorld, startSyncWorld } from '../helpers/sync-world.ts';
+import {
+  connectAndSync,
+  engineDeps,
+  type SyncWorld,
+  sameNameRow,
+  startSyncWorld,
+  twoWaySettings,
+} from '../helpers/sync-world.ts';
 
 const keyring = new Keyring([{ id: 't', key: randomBytes(32) }]);
 let database: TestDatabase;
@@ -41,45 +46,16 @@ beforeAll(async () => {
     constantContact: { rateLimits: { enabled: false } },
   });
   companyId = [...world.pd.store.companies.keys()][0] as number;
-  const company = world.pd.store.company(companyId)!;
-  const settings = {
-    direction: 'two_way',
-    pipedriveSource: { kind: 'all' },
-    ccSource: { kind: 'all' },
-    targetListIds: [[...account().lists.values()][0]!.list_id],
-    newPersonOwnerId: [...company.users.keys()][0] as number,
-    conflictWinner: 'pipedrive',
-    mapping: [
-      {
-        pipedrive: { entity: 'person', key: 'first_name' },
-        cc: { kind: 'standard', field: 'first_name' },
-        direction: 'both',
-      },
-      {
-        pipedrive: { entity: 'person', key: 'job_title' },
-        cc: { kind: 'standard', field: 'job_title' },
-        direction: 'both',
-      },
-    ],
-  } as ConnectionSettings;
-  ({ connectionId } = await connectCompany({
-    db: database.db,
-    keyring,
-    world,
+  const _company = world.pd.store.company(companyId)!;
+  const settings = twoWaySettings(world, companyId, DEMO_ACCOUNT_ID, [
+    sameNameRow('first_name'),
+    sameNameRow('job_title'),
+  ]);
+  ({ connectionId } = await connectAndSync(database.db, keyring, world, {
     companyId,
     ccAccountId: DEMO_ACCOUNT_ID,
     settings,
   }));
-  const run = await database.db
-    .insertInto('sync_runs')
-    .values({ connection_id: connectionId, kind: 'initial' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await runInitialSync(engineDeps(database.db, world, keyring), {
-    connectionId,
-    runId: run.id,
-    dryRun: false,
-  });
 });
 
 afterAll(async () => {
@@ -189,23 +165,10 @@ describe('Pipedrive edit → webhook → job → Constant Contact', () => {
         (await database.db.selectFrom('connections').select('settings').executeTakeFirstOrThrow())
           .settings,
       );
-      const { connectionId: id } = await connectCompany({
-        db: app.database.db,
-        keyring: app.keyring,
-        world,
+      await connectAndSync(app.database.db, app.keyring, world, {
         companyId,
         ccAccountId: DEMO_ACCOUNT_ID,
         settings,
-      });
-      const run = await app.database.db
-        .insertInto('sync_runs')
-        .values({ connection_id: id, kind: 'initial' })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await runInitialSync(engineDeps(app.database.db, world, app.keyring), {
-        connectionId: id,
-        runId: run.id,
-        dryRun: false,
       });
       const installation = await app.database.db
         .selectFrom('installations')
