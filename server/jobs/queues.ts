@@ -26,7 +26,8 @@ const define = <S extends z.ZodType>(definition: QueueDefinition<S>) => definiti
 
 export const queues = {
   /**
-   * The initial (historical) sync of a connection, or its dry-run: the run's progress and
+   * The initial (historical) sync of a connection, its dry-run, or "Sync now" (a `scan` run
+   * of the same reconciliation): the run's progress and
    * result live in `sync_runs` (runId). One per connection at a time (singletonKey
    * `connection:<id>`); resumable, so a retry after a crash continues from the checkpoint.
    */
@@ -43,23 +44,6 @@ export const queues = {
       retryBackoff: true,
       retryDelayMax: 900,
       expireInSeconds: 4 * 3600,
-    },
-  }),
-  /**
-   * "Sync now" and the scheduled rescans: membership of Pipedrive filters / CC lists and
-   * changes since the watermarks, for one connection (singletonKey `connection:<id>`).
-   */
-  'sync.scan': define({
-    payload: z.object({
-      connectionId: z.number().int().positive(),
-      reason: z.enum(['sync_now', 'scheduled']),
-    }),
-    options: {
-      policy: 'stately',
-      retryLimit: 5,
-      retryDelay: 30,
-      retryBackoff: true,
-      retryDelayMax: 900,
     },
   }),
   /**

@@ -120,7 +120,7 @@ describe('failed jobs', () => {
     await registerWorkers(
       boss,
       {
-        'sync.scan': async (payload) => {
+        'cc.poll': async (payload) => {
           if (payload.connectionId !== connectionId) return;
           runs += 1;
           throw error;
@@ -128,12 +128,12 @@ describe('failed jobs', () => {
       },
       { concurrency: 1, logger: createLogger({ level: 'silent' }) },
     );
-    const id = await enqueue(boss, 'sync.scan', { connectionId, reason: 'sync_now' });
+    const id = await enqueue(boss, 'cc.poll', { connectionId });
     const deadline = Date.now() + 15_000;
     for (;;) {
-      const [job] = await boss.findJobs('sync.scan', { id: id as string });
+      const [job] = await boss.findJobs('cc.poll', { id: id as string });
       if ((job && job.state !== 'created' && job.state !== 'active') || Date.now() > deadline) {
-        await boss.offWork('sync.scan');
+        await boss.offWork('cc.poll');
         return { state: job?.state ?? 'missing', runs };
       }
       await new Promise((r) => setTimeout(r, 100));

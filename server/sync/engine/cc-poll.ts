@@ -14,10 +14,9 @@ import type { Database } from '../../db/database.ts';
 import type { SyncAction } from '../core/actions.ts';
 import { personEmail } from '../core/normalise.ts';
 import { loadContext, type PersonSyncDeps, readPerson, syncPair } from './person.ts';
-import { contactSnapshot } from './stage.ts';
+import { CONTACT_INCLUDE, contactSnapshot } from './stage.ts';
 
 const OVERLAP_MS = 60_000;
-const CONTACT_INCLUDE = ['custom_fields', 'phone_numbers', 'street_addresses', 'list_memberships'];
 /** The part of the daily CC budget polling may use; the rest is for the other priorities. */
 const POLL_SHARE_OF_DAY = 0.25;
 /** A quiet poll is one list call; a busy one pages on, so budget two. */

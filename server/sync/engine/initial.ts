@@ -337,7 +337,8 @@ async function contactBatch(
   return { items, last: rows.rows.at(-1)?.contact_id ?? after };
 }
 
-function planSettings(settings: ConnectionSettings) {
+/** The part of the settings the planner reads. */
+export function planSettings(settings: ConnectionSettings) {
   return {
     direction: settings.direction,
     conflictWinner: settings.conflictWinner,

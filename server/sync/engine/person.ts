@@ -25,9 +25,9 @@ import { plan } from '../core/plan.ts';
 import { compileMapping, connectionSettings } from '../settings.ts';
 import { recordBatch, writeBatch } from './execute.ts';
 import { loadFields } from './fields.ts';
-import { contactSnapshot, personSnapshot } from './stage.ts';
+import { planSettings } from './initial.ts';
+import { CONTACT_INCLUDE, contactSnapshot, personSnapshot } from './stage.ts';
 
-const CONTACT_INCLUDE = ['custom_fields', 'phone_numbers', 'street_addresses', 'list_memberships'];
 /** Field lists change rarely; re-reading them on every change would triple the calls. */
 const FIELDS_TTL_MS = 5 * 60_000;
 const fieldsCache = new Map<
@@ -140,12 +140,7 @@ export async function syncPair(
     person,
     contact,
     link,
-    settings: {
-      direction: settings.direction,
-      conflictWinner: settings.conflictWinner,
-      targetListIds: settings.targetListIds,
-      ...(settings.newPersonOwnerId ? { newPersonOwnerId: settings.newPersonOwnerId } : {}),
-    },
+    settings: planSettings(settings),
     fields: ctx.fields,
     inPipedriveRule:
       settings.pipedriveSource.kind === 'all' || (link !== null && link.state !== 'out_of_rule'),

@@ -13,6 +13,14 @@ import type { ContactSnapshot, PersonSnapshot } from '../core/map.ts';
 import { normaliseEmail, personEmail } from '../core/normalise.ts';
 import type { ConnectionSettings } from '../settings.ts';
 
+/** What a contact must carry for the core: its PUT body is rebuilt from these (core README). */
+export const CONTACT_INCLUDE = [
+  'custom_fields',
+  'phone_numbers',
+  'street_addresses',
+  'list_memberships',
+];
+
 export interface StageCheckpoint {
   /** Index into the person passes (one per filter, plus a full pass when needed). */
   personPass?: number;
@@ -129,7 +137,7 @@ export async function stageContacts(ctx: StageContext): Promise<void> {
       {
         // `all` includes deleted and unsubscribed contacts: both must be linked, never recreated.
         status: ['all'],
-        include: ['custom_fields', 'phone_numbers', 'street_addresses', 'list_memberships'],
+        include: CONTACT_INCLUDE,
         limit: 500,
       },
       next,
