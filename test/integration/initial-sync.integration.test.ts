@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keyring } from '../../server/crypto.ts';
 import { personEmail } from '../../server/sync/core/normalise.ts';
+import { type BatchItem, recordBatch, recordError } from '../../server/sync/engine/execute.ts';
 import { initialSyncJob, runInitialSync } from '../../server/sync/engine/initial.ts';
 import { type ConnectionSettings, connectionSettings } from '../../server/sync/settings.ts';
 import { DEMO_ACCOUNT_ID } from '../fakes/constant-contact/demo.ts';
@@ -235,5 +236,88 @@ describe('a run that cannot go on', () => {
       .where('id', '=', runId)
       .executeTakeFirstOrThrow();
     expect(run).toMatchObject({ status: 'failed', error: 'CC_REAUTH_NEEDED' });
+  });
+});
+
+describe('recording a batch', () => {
+  it('keeps an error raised in this batch open, and resolves the older errors of clean pairs', async () => {
+    const connection = await database.db
+      .selectFrom('connections')
+      .select('id')
+      .orderBy('id')
+      .executeTakeFirstOrThrow();
+    const base = { email: 'x@example.com', values: {} };
+    const item = (
+      personId: number,
+      contactId: string,
+      email: string,
+      withError: boolean,
+    ): BatchItem => ({
+      personId,
+      contactId,
+      email,
+      plan: {
+        base: { ...base, email },
+        conflicts: [],
+        warnings: [],
+        actions: [
+          {
+            kind: 'link',
+            personId,
+            contactId,
+            email,
+            unsubscribed: false,
+            at: new Date().toISOString(),
+          },
+          ...(withError
+            ? [
+                {
+                  kind: 'record_error' as const,
+                  code: 'OPTION_LABEL_MISSING' as const,
+                  personId,
+                  contactId,
+                  fieldId: 'f',
+                },
+              ]
+            : []),
+        ],
+      },
+    });
+    await database.db
+      .transaction()
+      .execute((trx) =>
+        recordError(
+          trx,
+          connection.id,
+          { personId: 900_002, contactId: 'c-900002' },
+          'SYNC_WRITE_REJECTED',
+          {},
+        ),
+      );
+    const written = { contactIds: new Map(), personIds: new Map(), failed: new Map() };
+    await database.db
+      .transaction()
+      .execute((trx) =>
+        recordBatch(
+          trx,
+          connection.id,
+          [
+            item(900_001, 'c-900001', 'one@example.com', true),
+            item(900_002, 'c-900002', 'two@example.com', false),
+          ],
+          written,
+          new Date(),
+        ),
+      );
+    const errors = await database.db
+      .selectFrom('contact_errors')
+      .select(['person_id', 'code', 'resolved_at'])
+      .where('person_id', 'in', [900_001, 900_002])
+      .orderBy('person_id')
+      .execute();
+    expect(errors.map((e) => [e.person_id, e.code, e.resolved_at === null])).toEqual([
+      [900_001, 'OPTION_LABEL_MISSING', true],
+      [900_002, 'SYNC_WRITE_REJECTED', false],
+    ]);
   });
 });

@@ -159,6 +159,9 @@ export async function recordBatch(
   at: Date,
 ): Promise<void> {
   const links: Insertable<DB['links']>[] = [];
+  // Pairs that synced cleanly: their older errors are resolved. A pair that raised an error
+  // in this batch (e.g. a missing option while its other fields synced) keeps it open.
+  const healed: { personId: number; contactId: string }[] = [];
   const events: Insertable<DB['contact_events']>[] = [];
   for (const item of items) {
     const email = item.email;
@@ -208,6 +211,8 @@ export async function recordBatch(
     // mark: upserting it as active here would undo it.
     const marked = item.plan.actions.some((a) => a.kind === 'mark_link');
     if (!base || marked || personId === null || contactId === null || !email) continue;
+    if (!item.plan.actions.some((a) => a.kind === 'record_error'))
+      healed.push({ personId, contactId });
     links.push({
       connection_id: connectionId,
       person_id: personId,
@@ -250,6 +255,8 @@ export async function recordBatch(
           })),
       )
       .execute();
+  }
+  if (healed.length > 0) {
     // Synced now: whatever was wrong with these contacts before is resolved.
     await trx
       .updateTable('contact_errors')
@@ -261,16 +268,18 @@ export async function recordBatch(
           eb(
             'person_id',
             'in',
-            links.map((l) => l.person_id as number),
+            healed.map((h) => h.personId),
           ),
           eb(
             'contact_id',
             'in',
-            links.map((l) => l.contact_id as string),
+            healed.map((h) => h.contactId),
           ),
         ]),
       )
       .execute();
+  }
+  if (links.length > 0) {
     await trx
       .deleteFrom('sync_intents')
       .where('connection_id', '=', connectionId)
