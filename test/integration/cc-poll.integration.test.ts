@@ -97,3 +97,47 @@ describe('Constant Contact poll', () => {
     expect(pollIntervalSeconds(1, 250_000)).toBe(60);
   });
 });
+
+describe('matching a new Constant Contact contact', () => {
+  it('ignores a person who only has the email as a secondary address', async () => {
+    const company = world.pd.store.company(companyId)!;
+    const holder = [...company.persons.values()].find(
+      (p) => !p.is_deleted && p.emails.length > 1 && !p.emails[1]!.primary,
+    )!;
+    const secondary = holder.emails[1]!.value.toLowerCase();
+    const token = world.cc.control.mintToken({
+      clientId: world.apps.cc.id,
+      accountId: DEMO_ACCOUNT_ID,
+    });
+    const created = await fetch(`${world.cc.baseUrl}/v3/contacts`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token.access_token}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        email_address: { address: secondary },
+        first_name: 'Second',
+        create_source: 'Account',
+      }),
+    });
+    expect(created.status).toBe(201);
+    const contactId = ((await created.json()) as { contact_id: string }).contact_id;
+
+    await poll();
+    const link = await database.db
+      .selectFrom('links')
+      .selectAll()
+      .where('contact_id', '=', contactId)
+      .executeTakeFirst();
+    // Two-way: the contact got a person of its own, not the one holding it as a second email.
+    expect(link).toBeDefined();
+    expect(link?.person_id).not.toBe(holder.id);
+    const holderLink = await database.db
+      .selectFrom('links')
+      .select('contact_id')
+      .where('person_id', '=', holder.id)
+      .executeTakeFirst();
+    expect(holderLink?.contact_id ?? null).not.toBe(contactId);
+  });
+});

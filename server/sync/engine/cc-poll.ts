@@ -12,6 +12,7 @@
 import { ccRateLimits } from '../../constant-contact/provider.ts';
 import type { Database } from '../../db/database.ts';
 import type { SyncAction } from '../core/actions.ts';
+import type { PersonSnapshot } from '../core/map.ts';
 import { personEmail } from '../core/normalise.ts';
 import { loadContext, type PersonSyncDeps, readPerson, syncPair } from './person.ts';
 import { CONTACT_INCLUDE, contactSnapshot } from './stage.ts';
@@ -98,31 +99,41 @@ async function syncContact(
   ctx: NonNullable<Awaited<ReturnType<typeof loadContext>>>,
   contact: ReturnType<typeof contactSnapshot>,
 ): Promise<SyncAction['kind'][]> {
-  let linkRow = await deps.db
+  const linkRow = await deps.db
     .selectFrom('links')
     .selectAll()
     .where('connection_id', '=', ctx.connectionId)
     .where('contact_id', '=', contact.contact_id)
     .executeTakeFirst();
   let personId = linkRow?.person_id ?? null;
+  let person = personId !== null ? await readPerson(ctx.clients, personId, ctx.fields) : null;
   if (!linkRow) {
-    // A contact not linked yet: its person, if any, is found by email; the oldest one owns it.
-    const email = contact.email_address?.address;
+    // Not linked yet: the search finds every person carrying the email anywhere, but only a
+    // person whose primary email it is may match (DESIGN §3); the oldest of them owns it.
+    const email = contact.email_address?.address?.toLowerCase();
     const found = email ? await ctx.clients.pipedrive.persons.searchByEmail(email) : [];
-    personId = found.map((p) => p.id).sort((a, b) => a - b)[0] ?? null;
+    const candidates: PersonSnapshot[] = [];
+    for (const { id } of found) {
+      const candidate = await readPerson(ctx.clients, id, ctx.fields);
+      const primary = candidate ? personEmail(candidate.emails) : undefined;
+      if (candidate && primary?.ok && primary.email === email) candidates.push(candidate);
+    }
+    person =
+      candidates.sort(
+        (a, b) => (a.add_time ?? '').localeCompare(b.add_time ?? '') || a.id - b.id,
+      )[0] ?? null;
+    personId = person?.id ?? null;
     if (personId !== null) {
-      linkRow = await deps.db
+      const taken = await deps.db
         .selectFrom('links')
-        .selectAll()
+        .select('id')
         .where('connection_id', '=', ctx.connectionId)
         .where('person_id', '=', personId)
         .executeTakeFirst();
       // That person is linked to another contact: this one is not its counterpart.
-      if (linkRow) return ['nothing'];
+      if (taken) return ['nothing'];
     }
   }
-  const person = personId !== null ? await readPerson(ctx.clients, personId, ctx.fields) : null;
-  if (person && !personEmail(person.emails).ok && !linkRow) return ['nothing'];
   return syncPair(deps, ctx, { personId, person, contact, linkRow });
 }
 
