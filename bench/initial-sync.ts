@@ -23,9 +23,13 @@ import {
   scratchName,
 } from '../server/db/server.ts';
 import { runInitialSync } from '../server/sync/engine/initial.ts';
-import type { ConnectionSettings } from '../server/sync/settings.ts';
 import { connectCompany } from '../test/helpers/connected.ts';
-import { engineDeps, startSyncWorld } from '../test/helpers/sync-world.ts';
+import {
+  engineDeps,
+  sameNameRow,
+  startSyncWorld,
+  twoWaySettings,
+} from '../test/helpers/sync-world.ts';
 
 const { values } = parseArgs({
   options: {
@@ -87,32 +91,14 @@ const { pd, cc } = world;
 
 const keyring = new Keyring([{ id: 'bench', key: randomBytes(32) }]);
 const companyId = [...pd.store.companies.keys()][0] as number;
-const owner = [...pd.store.company(companyId)!.users.keys()][0] as number;
 const settings = {
+  ...twoWaySettings(world, companyId, ACCOUNT, [
+    sameNameRow('first_name'),
+    sameNameRow('last_name'),
+    sameNameRow('job_title'),
+  ]),
   direction: DIRECTION,
-  pipedriveSource: { kind: 'all' },
-  ccSource: { kind: 'all' },
-  targetListIds: [[...cc.store.account(ACCOUNT).lists.values()][0]!.list_id],
-  newPersonOwnerId: owner,
-  conflictWinner: 'pipedrive',
-  mapping: [
-    {
-      pipedrive: { entity: 'person', key: 'first_name' },
-      cc: { kind: 'standard', field: 'first_name' },
-      direction: 'both',
-    },
-    {
-      pipedrive: { entity: 'person', key: 'last_name' },
-      cc: { kind: 'standard', field: 'last_name' },
-      direction: 'both',
-    },
-    {
-      pipedrive: { entity: 'person', key: 'job_title' },
-      cc: { kind: 'standard', field: 'job_title' },
-      direction: 'both',
-    },
-  ],
-} as ConnectionSettings;
+};
 const { connectionId } = await connectCompany({
   db,
   keyring,

@@ -9,12 +9,16 @@ import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keyring } from '../../server/crypto.ts';
 import { personEmail } from '../../server/sync/core/normalise.ts';
-import type { ConnectionSettings } from '../../server/sync/settings.ts';
 import type { ConstantContactFake } from '../fakes/constant-contact/server.ts';
 import type { PipedriveFake } from '../fakes/pipedrive/server.ts';
 import { connectCompany } from '../helpers/connected.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
-import { type SyncWorld, startSyncWorld } from '../helpers/sync-world.ts';
+import {
+  type SyncWorld,
+  sameNameRow,
+  startSyncWorld,
+  twoWaySettings,
+} from '../helpers/sync-world.ts';
 
 const ACCOUNT = 'a07ecrash0001';
 const key = randomBytes(32);
@@ -83,28 +87,10 @@ function worker(connectionId: number, runId: number) {
 
 describe('initial sync survives a killed worker', () => {
   it('finishes after SIGKILL mid-write with every email once on each side', async () => {
-    const owner = [...pd.store.company(companyId)!.users.keys()][0] as number;
-    const list = [...cc.store.account(ACCOUNT).lists.values()][0]!.list_id;
-    const settings = {
-      direction: 'two_way',
-      pipedriveSource: { kind: 'all' },
-      ccSource: { kind: 'all' },
-      targetListIds: [list],
-      newPersonOwnerId: owner,
-      conflictWinner: 'pipedrive',
-      mapping: [
-        {
-          pipedrive: { entity: 'person', key: 'first_name' },
-          cc: { kind: 'standard', field: 'first_name' },
-          direction: 'both',
-        },
-        {
-          pipedrive: { entity: 'person', key: 'last_name' },
-          cc: { kind: 'standard', field: 'last_name' },
-          direction: 'both',
-        },
-      ],
-    } as ConnectionSettings;
+    const settings = twoWaySettings(world, companyId, ACCOUNT, [
+      sameNameRow('first_name'),
+      sameNameRow('last_name'),
+    ]);
     const { connectionId } = await connectCompany({
       db: database.db,
       keyring,
