@@ -128,10 +128,19 @@ describe.skipIf(chromiumMissing)('extension surfaces in Chromium', () => {
       `of ${budget.constantContact!.appLimit.toLocaleString('en')}`,
     );
     expect(await frame.locator('body').textContent()).toContain('Receiving Pipedrive changes');
-    // The host sized the iframe to the content the page reported (resize command).
-    const frameHeight = await page.locator('iframe[name=settings]').evaluate((f) => f.clientHeight);
-    const contentHeight = await frame.evaluate(() => document.documentElement.scrollHeight);
-    expect(Math.abs(frameHeight - contentHeight)).toBeLessThanOrEqual(2);
+    // The host sizes the iframe to the content the page reports (resize command). Sections
+    // that load later grow the page and send a new resize, so wait for the two to meet.
+    const settingsFrame = page.locator('iframe[name=settings]');
+    await expect
+      .poll(
+        async () => {
+          const frameHeight = await settingsFrame.evaluate((f) => f.clientHeight);
+          const contentHeight = await frame.evaluate(() => document.documentElement.scrollHeight);
+          return Math.abs(frameHeight - contentHeight);
+        },
+        { timeout: 5_000 },
+      )
+      .toBeLessThanOrEqual(2);
     await page.close();
   });
 
