@@ -131,6 +131,40 @@ describe('sync API', () => {
     expect(JSON.stringify(incomplete.json().error.detail)).toContain('targetListIds');
   });
 
+  it('names each refused setting by path and each refused row by index, for the editor', async () => {
+    const incomplete = await call('PUT', '/api/settings', {
+      ...settings,
+      direction: 'two_way',
+      targetListIds: [],
+    });
+    expect(incomplete.statusCode).toBe(400);
+    expect(incomplete.json().error).toMatchObject({
+      code: 'SETTINGS_INVALID',
+      detail: expect.arrayContaining([
+        { path: 'targetListIds', message: expect.stringContaining('list') },
+        { path: 'newPersonOwnerId', message: expect.stringContaining('own the persons') },
+      ]),
+    });
+    // Row 1 writes a read-only CC field; row 0 is fine and gets no problem.
+    const readOnly = await call('PUT', '/api/settings', {
+      ...settings,
+      mapping: [
+        settings.mapping[0],
+        {
+          pipedrive: { entity: 'person', key: 'job_title' },
+          cc: { kind: 'standard', field: 'created_at' },
+          direction: 'to_cc',
+        },
+      ],
+    });
+    expect(readOnly.statusCode).toBe(400);
+    expect(readOnly.json().error.code).toBe('MAPPING_INVALID');
+    expect(readOnly.json().error.detail).toEqual([
+      { row: 1, code: 'READ_ONLY', message: expect.stringContaining('“Created at” is read-only') },
+    ]);
+    expect((await call('GET', '/api/settings')).json().settings).toBeNull();
+  });
+
   it('saves valid settings, dry-runs, then activates; status shows progress and contacts in sync', async () => {
     expect((await call('PUT', '/api/settings', settings)).statusCode).toBe(200);
     expect((await call('GET', '/api/settings')).json().settings.direction).toBe('to_cc');
@@ -158,6 +192,45 @@ describe('sync API', () => {
     expect(duplicates.count).toBeGreaterThan(0);
     expect(duplicates.fix.length).toBeGreaterThan(10);
     expect(duplicates.persons.length).toBeGreaterThan(0);
+  });
+
+  it('reads a linked person’s subscription and lists from Constant Contact for the panel', async () => {
+    const account = cc.store.account(DEMO_ACCOUNT_ID);
+    const links = (await t.database.db
+      .selectFrom('links')
+      .select(['person_id', 'contact_id'])
+      .where('state', '=', 'active')
+      .where('contact_id', 'is not', null)
+      .orderBy('id')
+      .execute()) as { person_id: number; contact_id: string }[];
+    // Both on a list and subscribed in the demo data; the second then opts out.
+    const [subscribed, leaving] = links.filter((l) => {
+      const contact = account.contacts.get(l.contact_id);
+      return contact?.email?.permission === 'implicit' && (contact.list_memberships ?? []).length;
+    });
+    const lists = account.contacts
+      .get(subscribed!.contact_id)!
+      .list_memberships!.map((id) => ({ id, name: account.lists.get(id)!.name }));
+    const at = Date.parse('2026-11-20T08:00:00Z');
+    cc.control.unsubscribe(DEMO_ACCOUNT_ID, leaving!.contact_id, { at, reason: 'Too many emails' });
+
+    const found = await call('GET', `/api/persons/${subscribed!.person_id}/subscription`);
+    expect(found.statusCode).toBe(200);
+    expect(found.json()).toMatchObject({
+      state: 'found',
+      contactId: subscribed!.contact_id,
+      permission: 'implicit',
+      optOutDate: null,
+    });
+    expect(found.json().lists).toEqual(lists);
+
+    const gone = (await call('GET', `/api/persons/${leaving!.person_id}/subscription`)).json();
+    expect(gone).toMatchObject({ state: 'found', permission: 'unsubscribed' });
+    expect(Date.parse(gone.optOutDate)).toBe(at);
+    expect(gone.optOutReason).toBe('Too many emails');
+
+    const unlinked = (await call('GET', '/api/persons/999999/subscription')).json();
+    expect(unlinked).toEqual({ state: 'not_linked' });
   });
 
   it('pauses and resumes, refusing a resume that makes no sense', async () => {

@@ -6,6 +6,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { ZodError } from 'zod';
+import { toAppError as providerAppError } from '../../api/app-error.ts';
 import { AppError, type ErrorCode, errorCatalogue, isAppError } from '../../errors.ts';
 
 export interface ErrorBody {
@@ -14,6 +15,10 @@ export interface ErrorBody {
 
 function toAppError(error: unknown): AppError {
   if (isAppError(error)) return error;
+  // A provider call that failed for the whole connection (reauth, budget, outage) while a
+  // panel or the settings page waited: its catalogue code says what to do, not INTERNAL.
+  const provider = providerAppError(error);
+  if (provider) return provider;
   if (error instanceof ZodError) {
     return new AppError('REQUEST_INVALID', {
       detail: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),

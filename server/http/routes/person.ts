@@ -6,7 +6,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { AppDeps } from '../../app.ts';
+import { isApiError } from '../../api/errors.ts';
+import type { AppDeps, CompanyClients } from '../../app.ts';
+import type { CcContactList } from '../../constant-contact/schemas.ts';
 import { enqueue, personJobKey } from '../../jobs/queues.ts';
 import { panelAuthPlugin } from '../plugins/panel-auth.ts';
 import { describeCode } from './sync.ts';
@@ -45,6 +47,28 @@ export interface PersonResponse {
   events: PersonEventView[];
 }
 
+/**
+ * The linked contact's email permission and lists, read from Constant Contact when the panel
+ * opens. Why read rather than store: the sync reads contacts in bulk without their lists and
+ * never writes permission, so a stored copy would be stale exactly for the opt-outs a rep
+ * cares about; one panel open costs one or two CC requests at `interactive` priority, which
+ * the CC limiter serves before any background work (server/api/cc-policy.ts). List names are
+ * kept per connection for LIST_NAMES_TTL_MS, so most opens cost one request.
+ */
+export type SubscriptionResponse =
+  | { state: 'not_linked' }
+  | { state: 'contact_missing'; contactId: string }
+  | {
+      state: 'found';
+      contactId: string;
+      email: string | null;
+      /** CC `permission_to_send`: implicit, explicit, unsubscribed, pending_confirmation, … */
+      permission: string | null;
+      optOutDate: string | null;
+      optOutReason: string | null;
+      lists: { id: string; name: string }[];
+    };
+
 export interface ResyncResponse {
   queued: boolean;
 }
@@ -52,6 +76,7 @@ export interface ResyncResponse {
 const params = z.object({ personId: z.coerce.number().int().positive() });
 
 const HISTORY_LENGTH = 10;
+const LIST_NAMES_TTL_MS = 5 * 60_000;
 
 export async function personRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
   await app.register(panelAuthPlugin, { db: deps.db, jwtSecret: deps.config.pipedrive?.jwtSecret });
@@ -122,6 +147,56 @@ export async function personRoutes(app: FastifyInstance, deps: AppDeps): Promise
             : [],
         reason: e.reason,
       })),
+    };
+  });
+
+  const listNames = new Map<number, { at: number; names: Map<string, string> }>();
+  const listNamesOf = async (connectionId: number, cc: CompanyClients['cc']) => {
+    const cached = listNames.get(connectionId);
+    if (cached && Date.now() - cached.at < LIST_NAMES_TTL_MS) return cached.names;
+    const names = new Map<string, string>();
+    let next: string | undefined;
+    do {
+      const page = await cc.lists.list({ limit: 1000 }, next);
+      for (const list of page.items as CcContactList[]) names.set(list.list_id, list.name);
+      next = page.next;
+    } while (next);
+    listNames.set(connectionId, { at: Date.now(), names });
+    return names;
+  };
+
+  app.get('/api/persons/:personId/subscription', async (request): Promise<SubscriptionResponse> => {
+    const { personId } = params.parse(request.params);
+    const connection = await connectionOf(request.panel.companyId);
+    if (!connection) return { state: 'not_linked' };
+    const link = await deps.db
+      .selectFrom('links')
+      .select('contact_id')
+      .where('connection_id', '=', connection.id)
+      .where('person_id', '=', personId)
+      .executeTakeFirst();
+    if (!link?.contact_id) return { state: 'not_linked' };
+    const { cc } = await deps.apis.forCompany(request.panel.companyId, 'interactive');
+    let contact: Awaited<ReturnType<typeof cc.contacts.get>>;
+    try {
+      contact = await cc.contacts.get(link.contact_id, { include: ['list_memberships'] });
+    } catch (error) {
+      if (isApiError(error) && error.status === 404) {
+        return { state: 'contact_missing', contactId: link.contact_id };
+      }
+      throw error;
+    }
+    const memberships = contact.list_memberships ?? [];
+    const names = memberships.length > 0 ? await listNamesOf(connection.id, cc) : new Map();
+    const email = contact.email_address;
+    return {
+      state: 'found',
+      contactId: contact.contact_id,
+      email: email?.address ?? null,
+      permission: email?.permission_to_send ?? null,
+      optOutDate: email?.opt_out_date ?? null,
+      optOutReason: email?.opt_out_reason ?? null,
+      lists: memberships.map((id) => ({ id, name: names.get(id) ?? id })),
     };
   });
 

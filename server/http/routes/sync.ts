@@ -23,6 +23,17 @@ import {
   validateMapping,
 } from '../../sync/settings.ts';
 
+/**
+ * `detail` of a refused `PUT /api/settings`, so the editor can show each problem where it
+ * belongs: SETTINGS_INVALID names the setting by its path (`targetListIds`,
+ * `mapping.2.direction`); MAPPING_INVALID gives the mapping row by its index.
+ */
+export interface SettingsIssue {
+  path: string;
+  message: string;
+}
+export type SettingsErrorDetail = SettingsIssue[] | MappingProblem[];
+
 export interface FieldsResponse {
   available: AvailableFields;
   defaultMapping: ConnectionSettings['mapping'];
@@ -127,10 +138,21 @@ export async function syncRoutes(app: FastifyInstance, deps: AppDeps): Promise<v
 
   app.put('/api/settings', async (request) => {
     const connection = await connectionOf(request);
-    const settings = connectionSettings.parse(request.body);
+    const parsed = connectionSettings.safeParse(request.body);
+    if (!parsed.success) {
+      const detail: SettingsIssue[] = parsed.error.issues.map((i) => ({
+        path: i.path.join('.'),
+        message: i.message,
+      }));
+      throw new AppError('SETTINGS_INVALID', { detail });
+    }
+    const settings = parsed.data;
     const { available } = await liveFields(request.panel.companyId);
     const problems = validateMapping(settings.mapping, available, settings.direction);
-    if (problems.length > 0) throw new AppError('MAPPING_INVALID', { detail: problems });
+    if (problems.length > 0) {
+      const detail: MappingProblem[] = problems;
+      throw new AppError('MAPPING_INVALID', { detail });
+    }
     await deps.db
       .updateTable('connections')
       .set({ settings: JSON.stringify(settings), updated_at: new Date() })
