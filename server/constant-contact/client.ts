@@ -11,10 +11,13 @@ import {
   accountSummarySchema,
   activitySchema,
   type CcContact,
+  type CcCampaignSummary,
+  type CcContactActivity,
   type CcTrackingActivity,
   campaignSchema,
   campaignSummariesPageSchema,
   campaignsPageSchema,
+  contactActivityPageSchema,
   contactListSchema,
   contactListsPageSchema,
   contactSchema,
@@ -36,6 +39,8 @@ export interface ContactQuery {
   status?: readonly string[];
   lists?: readonly string[];
   updated_after?: string;
+  /** §12: an opt-out moves only `email_address.updated_at`; this filter finds it. */
+  optout_after?: string;
   email?: string;
   include?: readonly string[];
   include_count?: boolean;
@@ -351,7 +356,7 @@ export function createCcClient(options: CcHttpOptions) {
           },
           { priority: 'engagement', ...call },
         ),
-      campaignSummaries: (next?: string, call?: CallOptions) =>
+      campaignSummaries: (next?: string, call?: CallOptions): Promise<Page<CcCampaignSummary>> =>
         page(
           {
             method: 'GET',
@@ -361,6 +366,28 @@ export function createCcClient(options: CcHttpOptions) {
             schema: campaignSummariesPageSchema,
           },
           'bulk_email_campaign_summaries',
+          { priority: 'engagement', ...call },
+        ),
+      /**
+       * §9.1: one contact's tracking activities, newest first, 100 a page; `types` go as one
+       * `tracking_activities_list` (exclusive with repeated `tracking_activity_type`).
+       */
+      contactActivity: (
+        contactId: string,
+        types: readonly string[],
+        next?: string,
+        call?: CallOptions,
+      ): Promise<Page<CcContactActivity>> =>
+        page(
+          {
+            method: 'GET',
+            template: '/reports/contact_reports/{contact_id}/activity_details',
+            path:
+              next ?? `/reports/contact_reports/${encodeURIComponent(contactId)}/activity_details`,
+            query: next ? undefined : { tracking_activities_list: types.join(','), limit: 100 },
+            schema: contactActivityPageSchema,
+          },
+          'tracking_activities',
           { priority: 'engagement', ...call },
         ),
       /** §9.2: newest first, no date filter; page until already-seen timestamps. */

@@ -75,6 +75,7 @@ export interface Connections {
   cc_account_id: string | null;
   cc_account_name: string | null;
   cc_refresh_token: string | null;
+  cc_status_field_key: string | null;
   company_id: number;
   created_at: Generated<Timestamp>;
   cursors: Generated<Json>;
@@ -133,6 +134,7 @@ export interface Installations {
 
 export interface Links {
   base: Generated<Json>;
+  cc_status: string | null;
   connection_id: number;
   contact_hash: string | null;
   contact_id: string | null;

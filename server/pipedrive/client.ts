@@ -20,6 +20,7 @@ import {
   filterSchema,
   idOnlySchema,
   noteSchema,
+  notesPageSchema,
   organizationSchema,
   personSchema,
   personSearchSchema,
@@ -156,6 +157,15 @@ export function createPipedriveClient(options: PipedriveClientOptions) {
             list(fieldSchema),
           ),
         ),
+      /** Reference 5.3: needs the `admin` scope (or `contact-fields:full`). */
+      create: (body: v2.AddPersonFieldRequest) =>
+        http
+          .call(
+            'v2 POST /personFields',
+            () => personFields.addPersonField({ AddPersonFieldRequest: body }),
+            one(fieldSchema),
+          )
+          .then((b) => b.data),
     },
     organizationFields: {
       list: (params: v2.OrganizationFieldsApiGetOrganizationFieldsRequest = {}) =>
@@ -264,6 +274,16 @@ export function createPipedriveClient(options: PipedriveClientOptions) {
         http
           .call('v1 POST /notes', () => notes.addNote({ AddNoteRequest: body }), one(noteSchema))
           .then((b) => b.data),
+      /** Reference 8.3: offset paging (`start`, `limit` ≤ 500); `more` when another page exists. */
+      list: (params: { person_id: number; start?: number; limit?: number }) =>
+        http
+          .call('v1 GET /notes', () => notes.getNotes({ limit: 500, ...params }), notesPageSchema)
+          .then((b) => ({
+            items: b.data ?? [],
+            nextStart: b.additional_data?.pagination?.more_items_in_collection
+              ? (b.additional_data.pagination.next_start ?? null)
+              : null,
+          })),
     },
   };
 }

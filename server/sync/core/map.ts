@@ -4,7 +4,13 @@
  * mapping-row id. The writing direction lives in map-write.ts.
  */
 import type { CoreIssue } from './codes.ts';
-import { type CompiledField, ccLimits, readablePersonSystemKeys, writesCc } from './fields.ts';
+import {
+  type CompiledField,
+  ccLimits,
+  readablePersonSystemKeys,
+  writesCc,
+  writesPipedrive,
+} from './fields.ts';
 import {
   addressValue,
   birthdayFromDate,
@@ -21,6 +27,7 @@ import {
   optionLabels,
   personEmail,
   primaryIndex,
+  sameValue,
   truncate,
   truncateAddress,
 } from './normalise.ts';
@@ -60,7 +67,11 @@ export interface PersonSnapshot {
 /** The CC contact fields the core reads (reference CC 4.4). */
 export interface ContactSnapshot {
   contact_id: string;
-  email_address?: { address: string; permission_to_send?: string | null } | null;
+  email_address?: {
+    address: string;
+    permission_to_send?: string | null;
+    opt_out_date?: string | null;
+  } | null;
   first_name?: string | null;
   last_name?: string | null;
   job_title?: string | null;
@@ -240,6 +251,26 @@ export function readContact(
     values,
     issues: [],
   };
+}
+
+/**
+ * True when the contact holds nothing Pipedrive has not got: its email and every value that
+ * flows to Pipedrive equal the link's base. The CC poll then has no reason to read the person
+ * (an echo of our own write, or a change to a field that only flows to CC).
+ */
+export function contactMatchesBase(
+  contact: ContactSnapshot,
+  base: { email: string; values: Readonly<Record<string, FieldValue>> },
+  fields: readonly CompiledField[],
+): boolean {
+  if (contactDeleted(contact)) return false;
+  const record = readContact(contact, fields);
+  if (!record.email.ok || record.email.email !== base.email) return false;
+  return fields.every(
+    (field) =>
+      !writesPipedrive(field.direction) ||
+      sameValue(field.kind, record.values[field.id] ?? null, base.values[field.id] ?? null),
+  );
 }
 
 /** Deleted in CC: a soft delete leaves `deleted_at` (CC 5). */

@@ -9,23 +9,33 @@
  * connections, at the calls one poll costs — never more often than once a minute.
  */
 
+import { sql } from 'kysely';
 import { ccRateLimits } from '../../constant-contact/provider.ts';
 import type { Database } from '../../db/database.ts';
 import type { SyncAction } from '../core/actions.ts';
-import type { PersonSnapshot } from '../core/map.ts';
+import type { ContactSnapshot, PersonSnapshot } from '../core/map.ts';
+import { contactMatchesBase } from '../core/map.ts';
 import { personEmail } from '../core/normalise.ts';
-import { loadContext, type PersonSyncDeps, readPerson, syncPair } from './person.ts';
+import {
+  loadContext,
+  type PersonSyncDeps,
+  readPerson,
+  showStatusOfLink,
+  syncPair,
+} from './person.ts';
 import { CONTACT_INCLUDE, contactSnapshot } from './stage.ts';
 
 const OVERLAP_MS = 60_000;
 /** The part of the daily CC budget polling may use; the rest is for the other priorities. */
 const POLL_SHARE_OF_DAY = 0.25;
-/** A quiet poll is one list call; a busy one pages on, so budget two. */
-const CALLS_PER_POLL = 2;
+/** A quiet poll is two list calls (changes, opt-outs); a busy one pages on, so budget three. */
+const CALLS_PER_POLL = 3;
 
 export interface CcCursors {
   initialSyncAt?: string;
   ccUpdatedAfter?: string;
+  /** The newest `email_address.opt_out_date` seen by the opt-out pass. */
+  ccOptoutAfter?: string;
   lastCcPollAt?: string;
 }
 
@@ -45,53 +55,75 @@ export async function pollConstantContact(
   contacts: number;
   actions: Partial<Record<SyncAction['kind'], number>>;
   watermark: string | null;
+  optoutWatermark: string | null;
 }> {
+  const none = { contacts: 0, actions: {}, watermark: null, optoutWatermark: null };
   const connection = await deps.db
     .selectFrom('connections')
     .select(['company_id', 'cursors'])
     .where('id', '=', job.connectionId)
     .executeTakeFirst();
-  if (!connection) return { contacts: 0, actions: {}, watermark: null };
+  if (!connection) return none;
   const ctx = await loadContext(deps, connection.company_id);
-  if (!ctx) return { contacts: 0, actions: {}, watermark: null };
+  if (!ctx) return none;
   const cursors = connection.cursors as CcCursors;
   const now = ctx.now();
   const since =
     cursors.ccUpdatedAfter ?? cursors.initialSyncAt ?? new Date(now - 86_400_000).toISOString();
-  let newest = since;
-  let seen = 0;
+  const optoutSince = cursors.ccOptoutAfter ?? since;
   const actions: Partial<Record<SyncAction['kind'], number>> = {};
-  let next: string | undefined;
-  do {
-    const page = await ctx.clients.cc.contacts.list(
-      {
-        updated_after: new Date(Date.parse(since) - OVERLAP_MS).toISOString(),
-        status: ['all'],
-        include: CONTACT_INCLUDE,
-      },
-      next,
-    );
-    for (const raw of page.items) {
-      const contact = contactSnapshot(raw);
-      seen += 1;
-      if (contact.updated_at && contact.updated_at > newest) newest = contact.updated_at;
-      for (const kind of await syncContact(deps, ctx, contact))
-        actions[kind] = (actions[kind] ?? 0) + 1;
-    }
-    next = page.next;
-  } while (next);
+  // Contacts met in both passes (changed and opted out) are synced once per poll.
+  const synced = new Set<string>();
+  const pass = async (
+    query: { updated_after: string } | { optout_after: string },
+    stamp: (c: ContactSnapshot) => string | null | undefined,
+    from: string,
+  ): Promise<string> => {
+    let newest = from;
+    let next: string | undefined;
+    do {
+      const page = await ctx.clients.cc.contacts.list(
+        { ...query, status: ['all'], include: CONTACT_INCLUDE },
+        next,
+      );
+      for (const raw of page.items) {
+        const contact = contactSnapshot(raw);
+        const at = stamp(contact);
+        if (at && at > newest) newest = at;
+        if (synced.has(contact.contact_id)) continue;
+        synced.add(contact.contact_id);
+        for (const kind of await syncContact(deps, ctx, contact))
+          actions[kind] = (actions[kind] ?? 0) + 1;
+      }
+      next = page.next;
+    } while (next);
+    return newest;
+  };
+  const watermark = await pass({ updated_after: behind(since) }, (c) => c.updated_at, since);
+  // constant-contact-api.md §12: an unsubscribe moves only `email_address.updated_at`, so
+  // `updated_after` misses it; `optout_after` finds it.
+  const optoutWatermark = await pass(
+    { optout_after: behind(optoutSince) },
+    (c) => c.email_address?.opt_out_date,
+    optoutSince,
+  );
   await deps.db
     .updateTable('connections')
     .set({
-      cursors: JSON.stringify({
-        ...cursors,
-        ccUpdatedAfter: newest,
+      cursors: sql`cursors || ${JSON.stringify({
+        ccUpdatedAfter: watermark,
+        ccOptoutAfter: optoutWatermark,
         lastCcPollAt: new Date(now).toISOString(),
-      }),
+      })}::jsonb`,
     })
     .where('id', '=', job.connectionId)
     .execute();
-  return { contacts: seen, actions, watermark: newest };
+  return { contacts: synced.size, actions, watermark, optoutWatermark };
+}
+
+/** The edge of a watermark, reached a minute behind (see the top of this file). */
+function behind(watermark: string): string {
+  return new Date(Date.parse(watermark) - OVERLAP_MS).toISOString();
 }
 
 async function syncContact(
@@ -105,6 +137,23 @@ async function syncContact(
     .where('connection_id', '=', ctx.connectionId)
     .where('contact_id', '=', contact.contact_id)
     .executeTakeFirst();
+  const lists =
+    ctx.settings.ccSource.kind === 'lists' ? new Set(ctx.settings.ccSource.listIds) : undefined;
+  const inRule = !lists || (contact.list_memberships ?? []).some((id) => lists.has(id));
+  if (
+    linkRow?.person_id &&
+    linkRow.state === 'active' &&
+    inRule &&
+    contactMatchesBase(
+      contact,
+      { email: linkRow.email, values: linkRow.base as Record<string, string | null> },
+      ctx.fields,
+    )
+  ) {
+    // Nothing for Pipedrive (often the echo of our own write): no need to read the person.
+    await showStatusOfLink(deps, ctx, contact, false);
+    return ['nothing'];
+  }
   let personId = linkRow?.person_id ?? null;
   let person = personId !== null ? await readPerson(ctx.clients, personId, ctx.fields) : null;
   if (!linkRow) {

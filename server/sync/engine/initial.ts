@@ -22,6 +22,7 @@ import {
   connectionSettings,
   validateMapping,
 } from '../settings.ts';
+import { ccStatusOf, showCcStatus } from './cc-status.ts';
 import { type BatchItem, recordBatch, writeBatch } from './execute.ts';
 import { loadFields } from './fields.ts';
 import { type StageCheckpoint, stageContacts, stagePersons } from './stage.ts';
@@ -82,6 +83,8 @@ export async function runInitialSync(
   const clients = await deps.apis.forCompany(connection.company_id, 'historical');
 
   await setPhase(db, job.runId, 'fields', { started: true });
+  // A resumed run keeps the start of its first attempt: the poll takes over from there.
+  const startedAt = run.started_at ?? new Date(now());
   const loaded = await loadFields(clients);
   const problems = validateMapping(
     settings.data.mapping,
@@ -190,6 +193,12 @@ export async function runInitialSync(
     await execute(batch.items, { ...checkpoint, personsPlanned: true, lastContactId: batch.last });
   }
 
+  if (!job.dryRun)
+    await showStagedStatuses(
+      { db, clients, connectionId: job.connectionId, logger: deps.logger },
+      job.runId,
+    );
+
   await db.transaction().execute(async (trx) => {
     await trx
       .updateTable('sync_runs')
@@ -207,7 +216,7 @@ export async function runInitialSync(
         .set({
           // The initial run activates the connection; a later scan leaves its status alone.
           ...(run.kind === 'initial' ? { status: 'active' } : {}),
-          cursors: JSON.stringify({ initialSyncAt: new Date(now()).toISOString() }),
+          cursors: sql`cursors || ${JSON.stringify(finishedCursors(run.kind, startedAt, now()))}::jsonb`,
           updated_at: new Date(now()),
         })
         .where('id', '=', job.connectionId)
@@ -221,6 +230,65 @@ export async function runInitialSync(
     'initial sync finished',
   );
   return result;
+}
+
+/**
+ * After the writes: linked persons whose contact is opted out, deleted or otherwise not
+ * subscribed show it in the "Constant Contact status" field (cc-status.ts); subscribed ones
+ * cost nothing. A link still active whose staged contact was deleted was revived by this run.
+ * Idempotent, so a resumed run simply goes over it again.
+ */
+async function showStagedStatuses(
+  deps: Parameters<typeof showCcStatus>[0],
+  runId: number,
+): Promise<void> {
+  let after = 0;
+  for (;;) {
+    const { rows } = await sql<{
+      person_id: number;
+      cc_status: string | null;
+      state: string;
+      contact: ContactSnapshot;
+    }>`
+      SELECT l.person_id, l.cc_status, l.state, c.snapshot AS contact
+      FROM links l
+      JOIN sync_stage_contacts c ON c.run_id = ${runId} AND c.contact_id = l.contact_id
+      WHERE l.connection_id = ${deps.connectionId} AND l.person_id > ${after}
+        AND l.state IN ('active', 'contact_deleted')
+        AND (l.cc_status IS NOT NULL OR c.snapshot->>'deleted_at' IS NOT NULL
+             OR coalesce(c.snapshot->'email_address'->>'permission_to_send', '')
+                NOT IN ('implicit', 'explicit'))
+      ORDER BY l.person_id
+      LIMIT ${BATCH}`.execute(deps.db);
+    for (const row of rows) {
+      const revived = Boolean(row.contact.deleted_at) && row.state === 'active';
+      await showCcStatus(
+        deps,
+        { personId: row.person_id, written: row.cc_status },
+        ccStatusOf(row.contact, revived),
+      );
+    }
+    const last = rows.at(-1);
+    if (!last || rows.length < BATCH) return;
+    after = last.person_id;
+  }
+}
+
+/**
+ * The cursors a finished run leaves. The initial run read everything changed before it
+ * started, so the CC poll's watermarks start there: a change made while it ran (after its
+ * contact was read) is polled, not skipped. A scan leaves the poll's watermarks alone (the
+ * poll ran meanwhile) and notes when it ran, for the next scheduled one (scan.ts).
+ */
+function finishedCursors(kind: string, startedAt: Date, finished: number) {
+  if (kind !== 'initial') return { lastScanAt: new Date(finished).toISOString() };
+  const start = startedAt.toISOString();
+  return {
+    initialSyncAt: start,
+    ccUpdatedAfter: start,
+    ccOptoutAfter: start,
+    lastScanAt: new Date(finished).toISOString(),
+  };
 }
 
 interface PlanCtx {

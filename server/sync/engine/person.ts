@@ -23,6 +23,7 @@ import type { ContactWrite } from '../core/map-write.ts';
 import { personEmail } from '../core/normalise.ts';
 import { plan } from '../core/plan.ts';
 import { compileMapping, connectionSettings } from '../settings.ts';
+import { ccStatusOf, showCcStatus } from './cc-status.ts';
 import { recordBatch, writeBatch } from './execute.ts';
 import { loadFields } from './fields.ts';
 import { planSettings } from './initial.ts';
@@ -191,7 +192,32 @@ export async function syncPair(
         new Date(ctx.now()),
       ),
     );
+  if (contact) {
+    const revived = planned.actions.some((a) => a.kind === 'revive_contact');
+    await showStatusOfLink(deps, ctx, contact, revived);
+  }
   return planned.actions.map((a) => a.kind);
+}
+
+/** After a sync of the pair: the linked person shows the contact's CC status (cc-status.ts). */
+export async function showStatusOfLink(
+  deps: PersonSyncDeps,
+  ctx: SyncContext,
+  contact: ContactSnapshot,
+  revived: boolean,
+): Promise<void> {
+  const link = await deps.db
+    .selectFrom('links')
+    .select(['person_id', 'cc_status', 'state'])
+    .where('connection_id', '=', ctx.connectionId)
+    .where('contact_id', '=', contact.contact_id)
+    .executeTakeFirst();
+  if (!link?.person_id || (link.state !== 'active' && link.state !== 'contact_deleted')) return;
+  await showCcStatus(
+    { db: deps.db, clients: ctx.clients, connectionId: ctx.connectionId, logger: deps.logger },
+    { personId: link.person_id, written: link.cc_status },
+    ccStatusOf(contact, revived),
+  );
 }
 
 async function compiledFields(

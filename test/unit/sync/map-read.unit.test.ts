@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { rowId } from '../../../server/sync/core/fields.ts';
 import {
   contactDeleted,
+  contactMatchesBase,
   contactUnsubscribed,
   readContact,
   readPerson,
@@ -220,5 +221,38 @@ describe('less common rows', () => {
       all,
     ).values;
     expect(v[id(rows.since)]).toBeNull();
+  });
+});
+
+describe('contactMatchesBase (may the poll skip reading the person?)', () => {
+  const fields = compile([rows.first, rows.job, rows.org]);
+  const base = {
+    email: 'ann@example.com',
+    values: { [id(rows.first)]: 'Ann', [id(rows.job)]: 'CTO', [id(rows.org)]: 'Acme' },
+  };
+  const same = contact({ first_name: 'Ann', job_title: 'CTO', company_name: 'Acme' });
+
+  it('is true when email and every value that flows to Pipedrive equal the base', () => {
+    expect(contactMatchesBase(same, base, fields)).toBe(true);
+    // company_name is mapped to_cc only: a CC edit there has nothing to carry to Pipedrive.
+    expect(contactMatchesBase({ ...same, company_name: 'Other' }, base, fields)).toBe(true);
+  });
+
+  it('is false for a changed two-way value, a changed email, or a deleted contact', () => {
+    expect(contactMatchesBase({ ...same, job_title: 'CEO' }, base, fields)).toBe(false);
+    expect(
+      contactMatchesBase(
+        { ...same, email_address: { address: 'new@example.com', permission_to_send: 'implicit' } },
+        base,
+        fields,
+      ),
+    ).toBe(false);
+    expect(contactMatchesBase({ ...same, deleted_at: '2026-01-01T00:00:00Z' }, base, fields)).toBe(
+      false,
+    );
+  });
+
+  it('compares as the merge does (normalised values)', () => {
+    expect(contactMatchesBase({ ...same, first_name: '  Ann ' }, base, fields)).toBe(true);
   });
 });
