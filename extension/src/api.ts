@@ -5,18 +5,32 @@
  * the server's `{ error: { code, message, fix } }` so the page can say what to do.
  */
 import type { BudgetResponse, SessionResponse } from '../../server/http/routes/panel.ts';
-import type { PersonResponse, ResyncResponse } from '../../server/http/routes/person.ts';
-import type { RunView, StatusResponse } from '../../server/http/routes/sync.ts';
+import type {
+  PersonResponse,
+  ResyncResponse,
+  SubscriptionResponse,
+} from '../../server/http/routes/person.ts';
+import type {
+  ChoicesResponse,
+  FieldsResponse,
+  RunView,
+  SettingsErrorDetail,
+  StatusResponse,
+} from '../../server/http/routes/sync.ts';
 import type { ConnectionSettings } from '../../server/sync/settings.ts';
 
 export type {
   BudgetResponse,
+  ChoicesResponse,
   ConnectionSettings,
+  FieldsResponse,
   PersonResponse,
   ResyncResponse,
   RunView,
   SessionResponse,
+  SettingsErrorDetail,
   StatusResponse,
+  SubscriptionResponse,
 };
 
 export type SyncAction = 'dry-run' | 'activate' | 'now' | 'pause' | 'resume';
@@ -28,6 +42,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly fix: string,
+    /** The server's `detail`, e.g. the settings problems a refused save names. */
+    readonly detail?: unknown,
   ) {
     super(message);
   }
@@ -43,6 +59,12 @@ export interface Api {
   syncStatus(): Promise<StatusResponse>;
   syncSettings(): Promise<{ settings: ConnectionSettings | null }>;
   syncAction(action: SyncAction): Promise<unknown>;
+  /** The live field lists of both accounts ("Refresh fields") and the default mapping. */
+  fields(): Promise<FieldsResponse>;
+  choices(): Promise<ChoicesResponse>;
+  /** Refused with SETTINGS_INVALID or MAPPING_INVALID, `detail` a SettingsErrorDetail. */
+  saveSettings(settings: ConnectionSettings): Promise<{ settings: ConnectionSettings }>;
+  subscription(personId: number): Promise<SubscriptionResponse>;
 }
 
 type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
@@ -54,14 +76,25 @@ export function createApi(
   const base = options.base ?? '';
   const doFetch: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
 
-  async function request<T>(method: 'GET' | 'POST', path: string): Promise<T> {
+  async function request<T>(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    body?: unknown,
+  ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       let response: Response;
       try {
-        response = await doFetch(`${base}${path}`, {
-          method,
-          headers: { authorization: `Bearer ${await signedToken()}` },
-        });
+        const authorization = `Bearer ${await signedToken()}`;
+        response = await doFetch(
+          `${base}${path}`,
+          body === undefined
+            ? { method, headers: { authorization } }
+            : {
+                method,
+                headers: { authorization, 'content-type': 'application/json' },
+                body: JSON.stringify(body),
+              },
+        );
       } catch {
         throw new ApiError(
           0,
@@ -88,13 +121,17 @@ export function createApi(
     syncStatus: () => request('GET', '/api/sync/status'),
     syncSettings: () => request('GET', '/api/settings'),
     syncAction: (action) => request('POST', `/api/sync/${action}`),
+    fields: () => request('GET', '/api/fields'),
+    choices: () => request('GET', '/api/choices'),
+    saveSettings: (settings) => request('PUT', '/api/settings', settings),
+    subscription: (id) => request('GET', `/api/persons/${id}/subscription`),
   };
 }
 
 async function errorOf(response: Response): Promise<ApiError> {
   try {
     const body = (await response.json()) as {
-      error?: { code?: string; message?: string; fix?: string };
+      error?: { code?: string; message?: string; fix?: string; detail?: unknown };
     };
     if (body.error?.code && body.error.message) {
       return new ApiError(
@@ -102,6 +139,7 @@ async function errorOf(response: Response): Promise<ApiError> {
         body.error.code,
         body.error.message,
         body.error.fix ?? '',
+        body.error.detail,
       );
     }
   } catch {

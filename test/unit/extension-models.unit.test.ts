@@ -57,6 +57,10 @@ function fakeApi(overrides: Partial<Api> = {}): Api {
     syncStatus: fail,
     syncSettings: fail,
     syncAction: fail,
+    fields: fail,
+    choices: fail,
+    saveSettings: fail,
+    subscription: fail,
     ...overrides,
   };
 }

@@ -2,7 +2,7 @@
  * The person panel's state: which person (from the iframe URL), its link, errors and history,
  * and the "Resync this person" action.
  */
-import type { Api, PersonResponse } from '../api.ts';
+import type { Api, PersonResponse, SubscriptionResponse } from '../api.ts';
 import { type ErrorView, type Load, load, Store, toErrorView } from './store.ts';
 
 /** Pipedrive puts the person id in `selectedIds` (pipedrive-api.md §10.2). */
@@ -14,6 +14,8 @@ export function personIdFromUrl(search: string): number | null {
 
 export interface PanelState {
   person: Load<PersonResponse>;
+  /** Read from Constant Contact on open (server/http/routes/person.ts says why), so apart. */
+  subscription: Load<SubscriptionResponse>;
   resync:
     | { status: 'idle' | 'busy' | 'queued' | 'already_queued' }
     | { status: 'error'; error: ErrorView };
@@ -29,12 +31,25 @@ export function createPanelModel(
 ) {
   const store = new Store<PanelState>({
     person: { status: 'loading' },
+    subscription: { status: 'loading' },
     resync: { status: 'idle' },
   });
-  const refresh = async () => store.set({ person: await load(() => api.person(personId)) });
+  const refreshSubscription = async () => {
+    store.set({ subscription: { status: 'loading' } });
+    store.set({ subscription: await load(() => api.subscription(personId)) });
+  };
+  // The person's state comes from the app's database and shows at once; the subscription
+  // waits for Constant Contact and fills in when it answers.
+  const refresh = async () => {
+    await Promise.all([
+      load(() => api.person(personId)).then((person) => store.set({ person })),
+      refreshSubscription(),
+    ]);
+  };
   return {
     store,
     refresh,
+    refreshSubscription,
     async resync(): Promise<void> {
       store.set({ resync: { status: 'busy' } });
       try {
@@ -102,4 +117,50 @@ export function eventLine(event: PersonResponse['events'][number]): string {
   const fields = event.fields.length > 0 ? `: ${event.fields.join(', ')}` : '';
   const direction = DIRECTIONS[event.direction] ?? event.direction;
   return [`${kind}${fields}`, direction, event.reason].filter(Boolean).join(' · ');
+}
+
+export interface SubscriptionView {
+  tone: 'ok' | 'warn' | 'off';
+  headline: string;
+  detail: string | null;
+  lists: string[];
+}
+
+/** CC `permission_to_send` in words (reference CC 4.4). */
+const PERMISSIONS: Record<string, { tone: SubscriptionView['tone']; words: string }> = {
+  implicit: { tone: 'ok', words: 'Subscribed (implicit permission)' },
+  explicit: { tone: 'ok', words: 'Subscribed (explicit permission)' },
+  pending_confirmation: { tone: 'warn', words: 'Waiting for the contact to confirm' },
+  unsubscribed: { tone: 'warn', words: 'Unsubscribed' },
+  temp_hold: { tone: 'warn', words: 'On hold' },
+  not_set: { tone: 'off', words: 'No permission recorded' },
+};
+
+export function subscriptionView(s: SubscriptionResponse): SubscriptionView | null {
+  if (s.state === 'not_linked') return null;
+  if (s.state === 'contact_missing') {
+    return {
+      tone: 'warn',
+      headline: 'The linked contact is no longer in Constant Contact',
+      detail: 'It was deleted there; the sync recreates it when this person next changes.',
+      lists: [],
+    };
+  }
+  const known = s.permission ? PERMISSIONS[s.permission] : undefined;
+  const unsubscribed = s.permission === 'unsubscribed';
+  return {
+    tone: known?.tone ?? 'off',
+    headline: known?.words ?? (s.permission ? s.permission.replace(/_/g, ' ') : 'Unknown'),
+    detail: unsubscribed
+      ? [
+          s.optOutDate
+            ? `opted out ${new Date(s.optOutDate).toLocaleDateString('en', { dateStyle: 'medium' })}`
+            : 'opt-out date unknown',
+          s.optOutReason,
+        ]
+          .filter(Boolean)
+          .join(' · ')
+      : null,
+    lists: s.lists.map((l) => l.name),
+  };
 }

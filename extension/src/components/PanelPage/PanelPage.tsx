@@ -1,6 +1,6 @@
 /** The panel on a Person's detail view (DESIGN §2, sales rep). */
 import { useEffect } from 'preact/hooks';
-import { eventLine, linkView, type PanelModel } from '../../models/panel.ts';
+import { eventLine, linkView, type PanelModel, subscriptionView } from '../../models/panel.ts';
 import { Badge, ErrorBox, formatTime, Loading } from '../Feedback/Feedback.tsx';
 import { useStore } from '../Shell/useStore.ts';
 
@@ -30,6 +30,8 @@ export function PanelPage({ model }: { model: PanelModel }) {
         </p>
         {link.detail && <p class="muted small">{link.detail}</p>}
       </section>
+
+      {person.link && <Subscription model={model} />}
 
       {person.errors.length > 0 && (
         <section aria-labelledby="errors" class="block-gap">
@@ -72,6 +74,38 @@ export function PanelPage({ model }: { model: PanelModel }) {
           </ol>
         )}
       </section>
+    </>
+  );
+}
+
+/** The linked contact's email permission and lists, as Constant Contact has them now. */
+function Subscription({ model }: { model: PanelModel }) {
+  const { subscription } = useStore(model.store);
+  return (
+    <section aria-labelledby="subscription" class="block-gap" data-testid="subscription">
+      <h2 id="subscription">Email subscription</h2>
+      {subscription.status === 'loading' ? (
+        <Loading what="the subscription from Constant Contact" />
+      ) : subscription.status === 'error' ? (
+        <ErrorBox error={subscription.error} onRetry={() => void model.refreshSubscription()} />
+      ) : (
+        <SubscriptionBody view={subscriptionView(subscription.data)} />
+      )}
+    </section>
+  );
+}
+
+function SubscriptionBody({ view }: { view: ReturnType<typeof subscriptionView> }) {
+  if (!view) return <p class="muted small">Not linked to a Constant Contact contact.</p>;
+  return (
+    <>
+      <p>
+        <Badge tone={view.tone}>{view.headline}</Badge>
+      </p>
+      {view.detail && <p class="muted small">{view.detail}</p>}
+      <p class="small">
+        {view.lists.length === 0 ? 'On no lists' : `Lists: ${view.lists.join(', ')}`}
+      </p>
     </>
   );
 }
