@@ -10,8 +10,8 @@ import { ccErrors } from './provider.ts';
 import {
   accountSummarySchema,
   activitySchema,
-  type CcContact,
   type CcCampaignSummary,
+  type CcContact,
   type CcContactActivity,
   type CcTrackingActivity,
   campaignSchema,

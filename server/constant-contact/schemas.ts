@@ -222,6 +222,26 @@ export const trackingPageSchema = z.looseObject({
   _links: linksSchema,
 });
 
+/** §9.1 per-contact activity details: base fields only are guaranteed; extras UNCONFIRMED. */
+export const contactActivityPageSchema = z.looseObject({
+  tracking_activities: z.array(
+    z.looseObject({
+      contact_id: text,
+      campaign_activity_id: text,
+      tracking_activity_type: text,
+      created_time: text,
+      campaign_activity_name: optionalText,
+      link_url: text.optional(),
+      device_type: text.optional(),
+      bounce_code: text.optional(),
+    }),
+  ),
+  _links: linksSchema,
+});
+export type CcContactActivity = z.infer<
+  typeof contactActivityPageSchema
+>['tracking_activities'][number];
+
 /** §9.2 `GET /reports/summary_reports/email_campaign_summaries`. */
 export const campaignSummariesPageSchema = z.looseObject({
   bulk_email_campaign_summaries: z.array(
@@ -229,11 +249,14 @@ export const campaignSummariesPageSchema = z.looseObject({
       campaign_id: text,
       campaign_type: text.optional(),
       last_sent_date: text.optional(),
-      unique_counts: z.looseObject({}).optional(),
+      unique_counts: z.record(z.string(), z.number()).optional(),
     }),
   ),
   _links: linksSchema,
 });
+export type CcCampaignSummary = z.infer<
+  typeof campaignSummariesPageSchema
+>['bulk_email_campaign_summaries'][number];
 
 /** §11: API errors are arrays of this; auth and 429 errors a single one. */
 export const errorItemSchema = z.looseObject({

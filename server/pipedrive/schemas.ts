@@ -163,5 +163,21 @@ export const noteSchema = z.looseObject({
 });
 export type PipedriveNote = z.infer<typeof noteSchema>;
 
+/** Reference 8.3: `GET /v1/notes` pages by offset; `data` is null when there are none. */
+export const notesPageSchema = z.looseObject({
+  success: z.literal(true),
+  data: z.array(noteSchema).nullable(),
+  additional_data: z
+    .looseObject({
+      pagination: z
+        .looseObject({
+          more_items_in_collection: z.boolean().optional(),
+          next_start: z.number().optional(),
+        })
+        .optional(),
+    })
+    .nullish(),
+});
+
 /** v2 DELETE answers `{ id }`; v1 merge answers the merged person in the v1 shape. */
 export const idOnlySchema = z.looseObject({ id });
