@@ -113,6 +113,64 @@ export interface ContactEvents {
   reason: string | null;
 }
 
+export interface EngagementActivityTypes {
+  company_id: number;
+  created_at: Generated<Timestamp>;
+  key_string: string;
+  kind: string;
+  type_id: number;
+}
+
+export interface EngagementContacts {
+  connection_id: number;
+  contact_id: string;
+  read_at: Timestamp;
+  watermark: Timestamp | null;
+}
+
+export interface EngagementReports {
+  campaign_activity_id: string;
+  campaign_id: string;
+  campaign_name: string;
+  connection_id: number;
+  kind: string;
+  last_sent_at: Timestamp | null;
+  scan_newest: Timestamp | null;
+  scan_next: string | null;
+  scanned_at: Timestamp | null;
+  unique_count: number | null;
+  watermark: Timestamp | null;
+}
+
+export interface EngagementSeen {
+  attempts: Generated<number>;
+  campaign_activity_id: string;
+  connection_id: number;
+  contact_id: string;
+  created_at: Generated<Timestamp>;
+  detail: Generated<Json>;
+  event_key: string;
+  id: Generated<number>;
+  intent_at: Timestamp | null;
+  kind: string;
+  occurred_at: Timestamp;
+  person_id: number | null;
+  pipedrive_id: number | null;
+  recorded_as: string | null;
+  recorded_at: Timestamp | null;
+  skip_reason: string | null;
+  state: Generated<string>;
+}
+
+export interface EngagementState {
+  campaigns_listed_at: Timestamp | null;
+  connection_id: number;
+  history_start: Timestamp;
+  last_poll_at: Timestamp | null;
+  notes_reason: string | null;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface Installations {
   access_token: string | null;
   access_token_expires_at: Timestamp | null;
@@ -224,6 +282,11 @@ export interface DB {
   connections: Connections;
   contact_errors: ContactErrors;
   contact_events: ContactEvents;
+  engagement_activity_types: EngagementActivityTypes;
+  engagement_contacts: EngagementContacts;
+  engagement_reports: EngagementReports;
+  engagement_seen: EngagementSeen;
+  engagement_state: EngagementState;
   installations: Installations;
   links: Links;
   pipedrive_rate_state: PipedriveRateState;

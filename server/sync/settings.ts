@@ -49,6 +49,11 @@ export const engagementSettings = z.object({
   optouts: z.boolean().default(true),
   bounces: z.boolean().default(true),
   recordAs: z.enum(['activities', 'notes']).default('activities'),
+  /**
+   * One entry per burst of opens (a contact's opens of one campaign within an hour of the
+   * first) instead of one per open. Optional, absent = off, so saved settings stay valid.
+   */
+  openBursts: z.boolean().optional(),
   /** How far back the first engagement import reaches; CC's own horizon is UNCONFIRMED (CC 9.4). */
   historyDays: z.number().int().min(0).max(1825).default(90),
 });
