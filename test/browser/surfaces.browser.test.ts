@@ -11,8 +11,12 @@ import type { Frame } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBudgets } from '../../server/api/budget-readout.ts';
 import { DEMO } from '../../server/demo/fakes.ts';
+import { registerWorkers } from '../../server/jobs/queues.ts';
+import { createLogger } from '../../server/log.ts';
 import { coreCodes } from '../../server/sync/core/codes.ts';
+import { initialSyncJob } from '../../server/sync/engine/initial.ts';
 import { connectionSettings } from '../../server/sync/settings.ts';
+import { DEMO_ACCOUNT_ID } from '../fakes/constant-contact/demo.ts';
 import { type BrowserHarness, chromiumMissing, extensionFrame, startHarness } from './setup.ts';
 
 /**
@@ -306,6 +310,197 @@ describe.skipIf(chromiumMissing)('extension surfaces in Chromium', () => {
     // Headless Chromium does not refocus a window when a popup closes; a person's browser does.
     await frame.evaluate(() => window.dispatchEvent(new Event('focus')));
     await expect.poll(() => account.textContent()).toBe(name);
+    await page.close();
+  });
+
+  it('sets the sync up in the editor, previews it, activates it: the first sync completes', async () => {
+    const db = h.t.database.db;
+    const logger = createLogger({ level: 'silent' });
+    // The workers `npm start` runs next to the web role: here only the initial sync's.
+    await registerWorkers(
+      h.t.boss,
+      {
+        'sync.initial': (payload, job) =>
+          initialSyncJob({ db, apis: h.t.appDeps.apis, logger }, payload, job),
+      },
+      { concurrency: 1, logger },
+    );
+    const newsletter = [
+      ...h.fakes.constantContact.store.account(DEMO_ACCOUNT_ID).lists.values(),
+    ].find((l) => l.name === 'Newsletter')!;
+    const filter = [...h.fakes.pipedrive.store.company(h.companyId)!.filters.values()].find(
+      (f) => f.name === 'Has email',
+    )!;
+
+    // A narrow settings frame (Pipedrive's settings area on a small laptop): nothing overflows.
+    const page = await h.browser.newPage({ viewport: { width: 760, height: 900 } });
+    await page.goto(`${h.t.publicUrl}/demo?screen=settings`);
+    const frame = await extensionFrame(page, 'settings');
+    const editor = frame.getByRole('form', { name: 'Sync settings' });
+    await editor.waitFor();
+
+    await editor.getByRole('radio', { name: 'Two-way' }).check();
+    await editor.getByRole('radio', { name: 'Persons in chosen filters' }).check();
+    await editor.getByRole('searchbox', { name: 'Search: People filters' }).fill('email');
+    const filters = editor.locator('[data-choices=filters] label');
+    expect((await filters.allTextContents()).map((t) => t.trim())).toEqual([
+      'Has email',
+      'Email on example.org',
+    ]);
+    await editor.getByRole('checkbox', { name: 'Has email' }).check();
+    await editor.getByRole('radio', { name: 'All contacts' }).check();
+    const targets = editor.locator('[data-choices=target-lists]');
+    await targets.getByRole('searchbox').fill('NEWS');
+    await targets.getByRole('checkbox', { name: /^Newsletter/ }).check();
+    await editor
+      .getByRole('combobox', { name: 'Owner of persons the app creates' })
+      .selectOption(String(h.userId));
+
+    // A row that would write Constant Contact's read-only "Created at": refused, inline.
+    const jobRow = editor.locator('li.mapping-row', {
+      has: frame.locator('select option:checked', { hasText: /^Job title/ }),
+    });
+    await jobRow.first().waitFor();
+    const n = Number(await jobRow.first().getAttribute('data-row'));
+    const ccField = editor.getByRole('combobox', { name: `Row ${n}: Constant Contact field` });
+    await ccField.selectOption('created_at');
+    const problem = editor.locator(`li[data-row="${n}"] [data-testid=row-problem]`);
+    await expect.poll(() => problem.textContent()).toContain('“Created at” is read-only');
+    expect(await ccField.getAttribute('aria-describedby')).toBe(`row-${n}-problems`);
+    await editor.getByRole('button', { name: 'Save settings' }).click();
+    await expect
+      .poll(() => editor.locator('[role=alert]').textContent())
+      .toContain('One mapping row needs attention');
+    const stored = () =>
+      db
+        .selectFrom('connections')
+        .select('settings')
+        .where('id', '=', h.connectionId)
+        .executeTakeFirstOrThrow()
+        .then((c) => c.settings);
+    expect(connectionSettings.safeParse(await stored()).success).toBe(false); // nothing saved
+    // Fixed: back to Job title, one way only.
+    await ccField.selectOption('job_title');
+    await editor.getByRole('combobox', { name: `Row ${n}: direction` }).selectOption('to_cc');
+    expect(await problem.count()).toBe(0);
+
+    await editor.getByRole('radio', { name: 'Constant Contact wins' }).check();
+    await editor.getByRole('checkbox', { name: 'Bounces' }).uncheck();
+    await editor.getByRole('spinbutton').fill('30');
+    expect({ violations: await accessibilityViolations(frame) }).toEqual({ violations: [] });
+    const overflow = await frame.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: `${SCREENSHOTS}settings-editor.png`, fullPage: true });
+
+    await editor.getByRole('button', { name: 'Save settings' }).press('Enter');
+    await frame.locator('[data-testid=settings-summary]').waitFor();
+    expect(await page.locator('#snackbar').textContent()).toBe('Sync settings saved');
+    const saved = connectionSettings.parse(await stored());
+    expect(saved).toMatchObject({
+      direction: 'two_way',
+      pipedriveSource: { kind: 'filters', filterIds: [filter.id] },
+      ccSource: { kind: 'all' },
+      targetListIds: [newsletter.list_id],
+      newPersonOwnerId: h.userId,
+      conflictWinner: 'constant_contact',
+      engagement: { opens: true, clicks: true, optouts: true, bounces: false, historyDays: 30 },
+    });
+    expect(saved.mapping).toContainEqual({
+      pipedrive: { entity: 'person', key: 'job_title' },
+      cc: { kind: 'standard', field: 'job_title' },
+      direction: 'to_cc',
+    });
+
+    // The preview: the dry-run's plan, as the run recorded it.
+    const linkCount = async () =>
+      (
+        await db
+          .selectFrom('links')
+          .select('id')
+          .where('connection_id', '=', h.connectionId)
+          .execute()
+      ).length;
+    const linksBefore = await linkCount();
+    await frame.getByRole('button', { name: 'Preview the first sync (dry-run)' }).click();
+    const dryRun = frame.locator('[data-run-kind=dry_run]');
+    await expect.poll(() => dryRun.textContent(), { timeout: 30_000 }).toContain('completed');
+    const plan = await db
+      .selectFrom('sync_runs')
+      .select('result')
+      .where('connection_id', '=', h.connectionId)
+      .where('kind', '=', 'dry_run')
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
+    const counts = (plan.result as { counts: Record<string, number> }).counts;
+    expect(counts.link ?? 0).toBeGreaterThan(0);
+    expect(await dryRun.textContent()).toContain(
+      `${counts.link!.toLocaleString('en')} to link by email`,
+    );
+    expect(await linkCount()).toBe(linksBefore); // a dry-run writes nothing
+
+    await frame.getByRole('button', { name: 'Activate the sync' }).click();
+    const firstSync = frame.locator('[data-run-kind=initial]');
+    await expect.poll(() => firstSync.textContent(), { timeout: 30_000 }).toContain('completed');
+    await expect.poll(() => frame.locator('.badge').allTextContents()).toContain('Active');
+    const inSync = await db
+      .selectFrom('links')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('connection_id', '=', h.connectionId)
+      .where('state', '=', 'active')
+      .executeTakeFirstOrThrow();
+    expect(Number(inSync.n)).toBeGreaterThan(0);
+    await expect
+      .poll(() => frame.locator('[data-testid=contacts-in-sync]').textContent())
+      .toBe(`${Number(inSync.n).toLocaleString('en')} contacts in sync`);
+    expect(await frame.getByRole('button', { name: 'Sync now' }).isVisible()).toBe(true);
+    await page.close();
+  });
+
+  it('person panel: the linked contact’s subscription and lists, from Constant Contact', async () => {
+    const account = h.fakes.constantContact.store.account(DEMO_ACCOUNT_ID);
+    const links = (await h.t.database.db
+      .selectFrom('links')
+      .select(['person_id', 'contact_id'])
+      .where('connection_id', '=', h.connectionId)
+      .where('state', '=', 'active')
+      .where('contact_id', 'is not', null)
+      .orderBy('id')
+      .execute()) as { person_id: number; contact_id: string }[];
+    const subscribed = (l: { contact_id: string }) =>
+      ['implicit', 'explicit'].includes(
+        account.contacts.get(l.contact_id)?.email?.permission ?? '',
+      );
+    const onLists = links.find((l) => {
+      const c = account.contacts.get(l.contact_id);
+      return subscribed(l) && (c?.list_memberships ?? []).length > 1;
+    })!;
+    const listNames = account.contacts
+      .get(onLists.contact_id)!
+      .list_memberships!.map((id) => account.lists.get(id)!.name);
+    const out = links.find((l) => l !== onLists && subscribed(l))!;
+    h.fakes.constantContact.control.unsubscribe(DEMO_ACCOUNT_ID, out.contact_id, {
+      at: Date.parse('2026-11-20T08:00:00Z'),
+      reason: 'Too many emails',
+    });
+
+    const page = await h.browser.newPage({ viewport: { width: 1100, height: 800 } });
+    await page.goto(`${h.t.publicUrl}/demo?screen=person&person=${onLists.person_id}`);
+    let frame = await extensionFrame(page, 'panel');
+    const subscription = frame.locator('[data-testid=subscription]');
+    await expect
+      .poll(() => subscription.textContent())
+      .toMatch(/Subscribed \((implicit|explicit) permission\)/);
+    expect(await subscription.textContent()).toContain(`Lists: ${listNames.join(', ')}`);
+    await page.screenshot({ path: `${SCREENSHOTS}panel-subscription.png`, fullPage: true });
+
+    await page.goto(`${h.t.publicUrl}/demo?screen=person&person=${out.person_id}`);
+    frame = await extensionFrame(page, 'panel');
+    const unsubscribed = frame.locator('[data-testid=subscription]');
+    await expect.poll(() => unsubscribed.textContent()).toContain('Unsubscribed');
+    expect(await unsubscribed.textContent()).toContain('opted out Nov 20, 2026 · Too many emails');
+    expect({ violations: await accessibilityViolations(frame) }).toEqual({ violations: [] });
     await page.close();
   });
 

@@ -1,5 +1,6 @@
 /** The app settings page inside Pipedrive (DESIGN §2, admin). */
 import { useEffect } from 'preact/hooks';
+import type { EditorModel } from '../../models/editor.ts';
 import {
   budgetRows,
   constantContactView,
@@ -12,7 +13,15 @@ import { Badge, ErrorBox, formatTime, Loading } from '../Feedback/Feedback.tsx';
 import { useStore } from '../Shell/useStore.ts';
 import { SyncSection } from '../SyncSection/SyncSection.tsx';
 
-export function SettingsPage({ model, sync }: { model: SettingsModel; sync: SyncModel }) {
+export function SettingsPage({
+  model,
+  sync,
+  editor,
+}: {
+  model: SettingsModel;
+  sync: SyncModel;
+  editor: EditorModel;
+}) {
   const state = useStore(model.store);
   useEffect(() => {
     void model.refresh();
@@ -139,7 +148,7 @@ export function SettingsPage({ model, sync }: { model: SettingsModel; sync: Sync
         )}
       </section>
 
-      <SyncSection model={sync} connected={session.constantContact.connected} />
+      <SyncSection model={sync} editor={editor} connected={session.constantContact.connected} />
     </>
   );
 }

@@ -1,11 +1,11 @@
 /**
- * The sync part of the settings page: status, progress, the dry-run's plan, errors with their
- * fix, and the actions. Editing the settings (direction, filters, lists, mapping) needs the
- * filter, list and user look-ups the API does not offer yet; until then the saved settings are
- * shown in words.
+ * The sync part of the settings page: the setup editor (until settings are saved, or when
+ * "Change settings" is chosen), status, progress, the dry-run's plan, errors with their fix,
+ * and the actions.
  */
-import { useEffect } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { RunView } from '../../api.ts';
+import type { EditorModel } from '../../models/editor.ts';
 import {
   ACTION_LABELS,
   actionsFor,
@@ -17,11 +17,20 @@ import {
   statusWords,
 } from '../../models/sync.ts';
 import { Badge, ErrorBox, formatTime, Loading } from '../Feedback/Feedback.tsx';
+import { SettingsEditor } from '../SettingsEditor/SettingsEditor.tsx';
 import { useStore } from '../Shell/useStore.ts';
 
 const POLL_MS = 3_000;
 
-export function SyncSection({ model, connected }: { model: SyncModel; connected: boolean }) {
+export function SyncSection({
+  model,
+  editor,
+  connected,
+}: {
+  model: SyncModel;
+  editor: EditorModel;
+  connected: boolean;
+}) {
   const state = useStore(model.store);
   useEffect(() => {
     if (connected) void model.refresh();
@@ -43,14 +52,15 @@ export function SyncSection({ model, connected }: { model: SyncModel; connected:
       ) : state.status.status === 'error' ? (
         <ErrorBox error={state.status.error} onRetry={() => void model.refresh()} />
       ) : (
-        <SyncBody model={model} />
+        <SyncBody model={model} editor={editor} />
       )}
     </section>
   );
 }
 
-function SyncBody({ model }: { model: SyncModel }) {
+function SyncBody({ model, editor }: { model: SyncModel; editor: EditorModel }) {
   const state = useStore(model.store);
+  const [editing, setEditing] = useState(false);
   if (state.status.status !== 'ready') return null;
   const status = state.status.data;
   const settings = state.settings.status === 'ready' ? state.settings.data.settings : null;
@@ -74,20 +84,39 @@ function SyncBody({ model }: { model: SyncModel }) {
       {status.lastDryRun && <Run run={status.lastDryRun} />}
 
       <h3>Settings</h3>
-      {settings ? (
-        <ul class="plain" data-testid="settings-summary">
-          {settingsLines(settings).map((line) => (
-            <li key={line}>{line}</li>
-          ))}
-        </ul>
+      {state.settings.status === 'error' ? (
+        <ErrorBox error={state.settings.error} onRetry={() => void model.refresh()} />
+      ) : state.settings.status === 'loading' ? (
+        <Loading what="the sync settings" />
+      ) : settings && !editing ? (
+        <>
+          <ul class="plain" data-testid="settings-summary">
+            {settingsLines(settings).map((line) => (
+              <li key={line}>{line}</li>
+            ))}
+          </ul>
+          {status.status !== 'needs_reauth' && (
+            <button type="button" class="secondary" onClick={() => setEditing(true)}>
+              Change settings
+            </button>
+          )}
+        </>
       ) : (
-        <p class="muted">
-          No sync settings saved yet. Choosing the direction, filters, lists and field mapping here
-          comes in a later version of the app.
-        </p>
+        <>
+          {!settings && (
+            <p class="muted">
+              Choose what to sync and how, save, then preview the first sync before activating it.
+            </p>
+          )}
+          <SettingsEditor
+            model={editor}
+            saved={settings}
+            onClose={settings ? () => setEditing(false) : undefined}
+          />
+        </>
       )}
 
-      {actions.length > 0 && (
+      {!editing && actions.length > 0 && (
         <div class="actions">
           {actions.map((action) => (
             <button
