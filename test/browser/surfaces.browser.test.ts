@@ -433,7 +433,13 @@ describe.skipIf(chromiumMissing)('extension surfaces in Chromium', () => {
       .where('kind', '=', 'dry_run')
       .orderBy('id', 'desc')
       .executeTakeFirstOrThrow();
-    const counts = (plan.result as { counts: Record<string, number> }).counts;
+    const { counts, samples } = plan.result as {
+      counts: Record<string, number>;
+      samples: Record<string, { email: string | null }[]>;
+    };
+    const example = samples.link?.find((item) => item.email)?.email;
+    expect(example).toBeTruthy();
+    expect(await dryRun.locator('[data-testid=plan-samples]').textContent()).toContain(example);
     expect(counts.link ?? 0).toBeGreaterThan(0);
     expect(await dryRun.textContent()).toContain(
       `${counts.link!.toLocaleString('en')} to link by email`,

@@ -22,6 +22,7 @@ import {
   searchChoices,
 } from '../../extension/src/models/editor.ts';
 import { createPanelModel, subscriptionView } from '../../extension/src/models/panel.ts';
+import { planDetails, settingsLines } from '../../extension/src/models/sync.ts';
 import { ccStandardFields, type FieldInfo } from '../../server/sync/core/fields.ts';
 import { ccRefOf, defaultMapping, pipedriveRefOf } from '../../server/sync/mapping.ts';
 
@@ -210,6 +211,69 @@ describe('settings editor model', () => {
       error: { code: 'PROVIDER_UNAVAILABLE' },
     });
     expect(model.store.get().draft).toBeNull();
+  });
+});
+
+describe('Refresh fields', () => {
+  it('marks a row whose field is gone after a refresh, instead of dropping it', async () => {
+    let current = fields;
+    const model = createEditorModel(fakeApi({ fields: async () => current }));
+    await model.start(null);
+    expect(mappingProblems(model.store.get())).toEqual([]);
+    const rows = model.store.get().draft!.mapping;
+    const jobRow = rows.findIndex((r) => r.pipedrive.key === 'job_title');
+    current = {
+      ...fields,
+      available: {
+        ...available,
+        pipedrive: available.pipedrive.filter((f) => f.key !== 'person:job_title'),
+      },
+    };
+    await model.refreshFields();
+    expect(model.store.get().draft!.mapping).toHaveLength(rows.length);
+    expect(mappingProblems(model.store.get())).toEqual([
+      expect.objectContaining({ row: jobRow, code: 'FIELD_MISSING' }),
+    ]);
+  });
+});
+
+describe('sync section words', () => {
+  it('lists each conflicting field with the side kept, and example emails per action', () => {
+    expect(
+      planDetails({
+        conflicts: { 'person:job_title|job_title': { pipedrive: 2, constant_contact: 0 } },
+        samples: {
+          create_contact: [
+            { personId: 1, contactId: null, email: 'a@example.org' },
+            { personId: 2, contactId: null, email: 'b@example.org' },
+          ],
+          nothing: [{ personId: 3, contactId: 'c', email: 'c@example.org' }],
+        },
+      }),
+    ).toEqual({
+      conflicts: ['job_title ⇄ job_title: 2 keep Pipedrive’s value'],
+      samples: ['contacts to create in Constant Contact: e.g. a@example.org, b@example.org'],
+    });
+  });
+
+  it('says the saved engagement options in words', () => {
+    const lines = settingsLines({
+      direction: 'to_cc',
+      pipedriveSource: { kind: 'all' },
+      ccSource: { kind: 'all' },
+      targetListIds: ['l-1'],
+      mapping: [],
+      conflictWinner: 'pipedrive',
+      engagement: {
+        opens: true,
+        clicks: false,
+        optouts: true,
+        bounces: false,
+        recordAs: 'notes',
+        historyDays: 30,
+      },
+    });
+    expect(lines).toContain('Engagement: opens, opt-outs as notes, from 30 days back');
   });
 });
 

@@ -152,6 +152,35 @@ export function planLines(result: RunView['result']): string[] {
   return lines;
 }
 
+/** A mapping row id (`person:job_title|job_title`) as the admin reads it. */
+function fieldWords(rowId: string): string {
+  return rowId.replace(/^person:/, '').replace('|', ' ⇄ ');
+}
+
+/**
+ * The dry-run's details under its counts: each conflicting field with how many values each
+ * side's win keeps, and a few example emails per planned action (DESIGN §3 "samples").
+ */
+export function planDetails(result: RunView['result']): { conflicts: string[]; samples: string[] } {
+  const conflicts = Object.entries(result.conflicts ?? {}).map(([field, won]) => {
+    const kept = [
+      won.pipedrive > 0 ? `${won.pipedrive.toLocaleString('en')} keep Pipedrive’s value` : null,
+      won.constant_contact > 0
+        ? `${won.constant_contact.toLocaleString('en')} keep Constant Contact’s value`
+        : null,
+    ];
+    return `${fieldWords(field)}: ${kept.filter(Boolean).join(', ')}`;
+  });
+  const samples = Object.entries(result.samples ?? {})
+    .filter(([kind]) => kind in ACTION_WORDS)
+    .map(([kind, items]) => {
+      const emails = (items ?? []).map((i) => i.email).filter(Boolean);
+      return emails.length > 0 ? `${ACTION_WORDS[kind]}: e.g. ${emails.join(', ')}` : null;
+    })
+    .filter((line): line is string => line !== null);
+  return { conflicts, samples };
+}
+
 const DIRECTION_WORDS: Record<ConnectionSettings['direction'], string> = {
   two_way: 'Two-way',
   to_cc: 'Pipedrive → Constant Contact',
@@ -163,7 +192,16 @@ export function settingsLines(settings: ConnectionSettings): string[] {
     `Direction: ${DIRECTION_WORDS[settings.direction]}`,
     `Pipedrive persons: ${settings.pipedriveSource.kind === 'all' ? 'all' : `${settings.pipedriveSource.filterIds.length} filter(s)`}`,
     `Constant Contact contacts: ${settings.ccSource.kind === 'all' ? 'all' : `${settings.ccSource.listIds.length} list(s)`}`,
-    `Fields mapped: ${settings.mapping.length}`,
+    `Fields mapped: ${settings.mapping.length} (and email)`,
     `On conflict: ${settings.conflictWinner === 'pipedrive' ? 'Pipedrive wins' : 'Constant Contact wins'}`,
+    `Engagement: ${engagementWords(settings.engagement)}`,
   ];
+}
+
+function engagementWords(e: ConnectionSettings['engagement'] | undefined): string {
+  if (!e) return 'not set';
+  const events = (['opens', 'clicks', 'optouts', 'bounces'] as const).filter((k) => e[k]);
+  if (events.length === 0) return 'not recorded';
+  const names = events.map((k) => (k === 'optouts' ? 'opt-outs' : k)).join(', ');
+  return `${names} as ${e.recordAs}, from ${e.historyDays} days back`;
 }

@@ -10,6 +10,7 @@ import {
   ACTION_LABELS,
   actionsFor,
   isMoving,
+  planDetails,
   planLines,
   progressView,
   type SyncModel,
@@ -153,7 +154,9 @@ function SyncBody({ model, editor }: { model: SyncModel; editor: EditorModel }) 
 
 function Run({ run }: { run: RunView }) {
   const view = progressView(run);
-  const plan = run.kind === 'dry_run' && run.status === 'completed' ? planLines(run.result) : [];
+  const preview = run.kind === 'dry_run' && run.status === 'completed';
+  const plan = preview ? planLines(run.result) : [];
+  const details = preview ? planDetails(run.result) : { conflicts: [], samples: [] };
   return (
     <div class="run" data-run-kind={run.kind}>
       <p>
@@ -170,6 +173,26 @@ function Run({ run }: { run: RunView }) {
             <li key={line}>{line}</li>
           ))}
         </ul>
+      )}
+      {details.conflicts.length > 0 && (
+        <>
+          <h3 class="small">Conflicts by field</h3>
+          <ul class="plain small" data-testid="plan-conflicts">
+            {details.conflicts.map((line) => (
+              <li key={line}>{line}</li>
+            ))}
+          </ul>
+        </>
+      )}
+      {details.samples.length > 0 && (
+        <>
+          <h3 class="small">Examples</h3>
+          <ul class="plain small muted" data-testid="plan-samples">
+            {details.samples.map((line) => (
+              <li key={line}>{line}</li>
+            ))}
+          </ul>
+        </>
       )}
     </div>
   );
