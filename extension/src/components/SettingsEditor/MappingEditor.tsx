@@ -10,8 +10,8 @@ import { useStore } from '../Shell/useStore.ts';
 
 const ROW_DIRECTIONS = [
   ['both', '⇄ both ways'],
-  ['to_cc', '→ to Constant Contact'],
-  ['to_pipedrive', '← to Pipedrive'],
+  ['to_cc', '→ to CC only'],
+  ['to_pipedrive', '← to Pipedrive only'],
 ] as const;
 
 export function MappingEditor({ model, fields }: { model: EditorModel; fields: FieldsResponse }) {
