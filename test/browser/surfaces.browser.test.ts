@@ -388,6 +388,15 @@ describe.skipIf(chromiumMissing)('extension surfaces in Chromium', () => {
     await editor.getByRole('checkbox', { name: 'Bounces' }).uncheck();
     await editor.getByRole('spinbutton').fill('30');
     expect({ violations: await accessibilityViolations(frame) }).toEqual({ violations: [] });
+    await page.click('#theme'); // dark, then back for the screenshot
+    await expect
+      .poll(() => frame.evaluate(() => document.documentElement.dataset.theme))
+      .toBe('dark');
+    expect({ dark: await accessibilityViolations(frame) }).toEqual({ dark: [] });
+    await page.click('#theme');
+    await expect
+      .poll(() => frame.evaluate(() => document.documentElement.dataset.theme))
+      .toBe('light');
     const overflow = await frame.evaluate(
       () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
     );
@@ -496,7 +505,7 @@ describe.skipIf(chromiumMissing)('extension surfaces in Chromium', () => {
     let frame = await extensionFrame(page, 'panel');
     const subscription = frame.locator('[data-testid=subscription]');
     await expect
-      .poll(() => subscription.textContent())
+      .poll(() => subscription.textContent(), { timeout: 10_000 })
       .toMatch(/Subscribed \((implicit|explicit) permission\)/);
     expect(await subscription.textContent()).toContain(`Lists: ${listNames.join(', ')}`);
     await page.screenshot({ path: `${SCREENSHOTS}panel-subscription.png`, fullPage: true });
@@ -504,7 +513,10 @@ describe.skipIf(chromiumMissing)('extension surfaces in Chromium', () => {
     await page.goto(`${h.t.publicUrl}/demo?screen=person&person=${out.person_id}`);
     frame = await extensionFrame(page, 'panel');
     const unsubscribed = frame.locator('[data-testid=subscription]');
-    await expect.poll(() => unsubscribed.textContent()).toContain('Unsubscribed');
+    // Constant Contact answers through the app's limiter (4 requests/s for every account).
+    await expect
+      .poll(() => unsubscribed.textContent(), { timeout: 10_000 })
+      .toContain('Unsubscribed');
     expect(await unsubscribed.textContent()).toContain('opted out Nov 20, 2026 · Too many emails');
     expect({ violations: await accessibilityViolations(frame) }).toEqual({ violations: [] });
     await page.close();
