@@ -196,7 +196,7 @@ type ReportRow = {
   scan_newest: Date | null;
 };
 
-/** Scans one report from where it stopped to its watermark. Returns the events read. */
+/** Scans one report from where it stopped to its watermark. Returns the events new to us. */
 async function scanReport(
   ctx: EngagementContext,
   spend: Spend,
@@ -245,8 +245,8 @@ async function scanReport(
       if (newest === null || at > newest) newest = at;
     }
     const done = reachedOld || !page.next;
-    await ctx.db.transaction().execute(async (trx) => {
-      await insertEvents(trx, ctx, events, {
+    const fresh = await ctx.db.transaction().execute(async (trx) => {
+      const added = await insertEvents(trx, ctx, events, {
         campaignId: row.campaign_id,
         campaignName: row.campaign_name,
       });
@@ -274,8 +274,9 @@ async function scanReport(
           }),
         ).execute();
       }
+      return added;
     });
-    read += events.length;
+    read += fresh;
     if (done) return read;
     next = page.next;
   }
@@ -297,11 +298,11 @@ export async function insertEvents(
         campaignId: string | null;
         campaignName: string;
       }),
-): Promise<void> {
+): Promise<number> {
   const unique = [...new Map(events.map((e) => [e.key, e])).values()].filter(
     (e) => Date.parse(e.occurredAt) >= ctx.historyStart.getTime(),
   );
-  if (unique.length === 0) return;
+  if (unique.length === 0) return 0;
   const links = new Map(
     (
       await trx
@@ -335,7 +336,7 @@ export async function insertEvents(
       skip_reason: skip,
     };
   });
-  await trx
+  const inserted = await trx
     .insertInto('engagement_seen')
     .values(rows)
     .onConflict((oc) =>
@@ -344,5 +345,8 @@ export async function insertEvents(
         .doUpdateSet({ detail: sql`excluded.detail || engagement_seen.detail` })
         .where('engagement_seen.state', '=', 'pending'),
     )
+    // xmax = 0 on a row this statement inserted (not on one it updated): the new events.
+    .returning(sql<boolean>`xmax = 0`.as('inserted'))
     .execute();
+  return inserted.filter((r) => r.inserted).length;
 }

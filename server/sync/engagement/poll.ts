@@ -36,6 +36,7 @@ const CALLS_PER_QUIET_POLL = 6;
 const CONTACT_REFRESH_MS = 10 * 60_000;
 
 export interface PollResult {
+  /** Events new to the app (an event read again is not counted). */
   read: number;
   reports: number;
   ccCalls: number;
@@ -104,7 +105,7 @@ export async function pollEngagement(
 
 /**
  * Reads one contact's recent engagement (CC §9.1 `activity_details`, newest first, 100 a page)
- * down to what was read for it before, or the history start. Returns the events read; the
+ * down to what was read for it before, or the history start. Returns the events new to the app; the
  * caller queues a poll to record them.
  */
 export async function collectContact(
@@ -156,7 +157,7 @@ export async function collectContact(
           activityNames.set(record.campaign_activity_id, record.campaign_activity_name);
         if (at > newest) newest = at;
       }
-      await ctx.db.transaction().execute((trx) =>
+      read += await ctx.db.transaction().execute((trx) =>
         insertEvents(trx, ctx, events, (e) => {
           const known = names.get(e.campaignActivityId);
           return {
@@ -168,7 +169,6 @@ export async function collectContact(
           };
         }),
       );
-      read += events.length;
       next = older ? undefined : page.next;
     } while (next);
   } catch (error) {
