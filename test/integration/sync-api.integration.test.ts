@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorCatalogue } from '../../server/errors.ts';
 import { registerWorkers } from '../../server/jobs/queues.ts';
 import { createLogger } from '../../server/log.ts';
 import { signPanelJwt } from '../../server/pipedrive/jwt.ts';
@@ -231,6 +232,23 @@ describe('sync API', () => {
 
     const unlinked = (await call('GET', '/api/persons/999999/subscription')).json();
     expect(unlinked).toEqual({ state: 'not_linked' });
+  });
+
+  it('answers a provider refusal with its catalogue code and fix, not an internal error', async () => {
+    const link = await t.database.db
+      .selectFrom('links')
+      .select('person_id')
+      .where('state', '=', 'active')
+      .where('contact_id', 'is not', null)
+      .executeTakeFirstOrThrow();
+    cc.control.addFault({ method: 'GET', path: '^/v3/contacts/', status: 403, times: 1 });
+    const response = await call('GET', `/api/persons/${link.person_id}/subscription`);
+    expect(response.statusCode).toBe(403);
+    expect(response.json().error).toMatchObject({
+      code: 'PROVIDER_PERMISSION_DENIED',
+      fix: errorCatalogue.PROVIDER_PERMISSION_DENIED.fix,
+      detail: { provider: 'constant_contact', status: 403 },
+    });
   });
 
   it('pauses and resumes, refusing a resume that makes no sense', async () => {
