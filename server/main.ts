@@ -23,6 +23,8 @@ import { connectionJobKey, declareQueues, enqueue, registerWorkers } from './job
 import { checkWebhooks } from './jobs/webhooks-check.ts';
 import { createLogger } from './log.ts';
 import { duePolls, pollConstantContact } from './sync/engine/cc-poll.ts';
+import { dueScans } from './sync/engine/scan.ts';
+import { startRun } from './sync/runs.ts';
 import { initialSyncJob } from './sync/engine/initial.ts';
 import { syncPerson } from './sync/engine/person.ts';
 
@@ -181,6 +183,12 @@ try {
               { connectionId },
               { singletonKey: connectionJobKey(connectionId) },
             );
+          }
+        },
+        'sync.scan-due': async () => {
+          for (const connectionId of await dueScans(db, Date.now(), config.budgets)) {
+            const runId = await startRun(db, boss, connectionId, 'scan');
+            logger.info({ connectionId, runId }, 'started a scheduled scan');
           }
         },
         'pipedrive.webhooks-check': async () => {

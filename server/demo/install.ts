@@ -133,7 +133,7 @@ export async function activateDemoSync(
     }
     await trx
       .updateTable('connections')
-      .set({ status: 'setup', cursors: '{}' })
+      .set({ status: 'setup', cursors: '{}', cc_status_field_key: null })
       .where('id', '=', connection.id)
       .execute();
   });

@@ -87,6 +87,15 @@ export const queues = {
     schedule: '* * * * *',
   }),
   /**
+   * Every five minutes: start the full scans that are due (filter and list membership, CC
+   * deletes; engine/scan.ts). The interval follows both budgets and the account's size.
+   */
+  'sync.scan-due': define({
+    payload: z.object({}),
+    options: { policy: 'singleton', retryLimit: 1, retryDelay: 60 },
+    schedule: '*/5 * * * *',
+  }),
+  /**
    * Pipedrive bans, then deletes, webhooks whose deliveries fail (pipedrive-api.md §7.6), so
    * each company's webhook is checked and recreated if gone. Every 30 minutes.
    */

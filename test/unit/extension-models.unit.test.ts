@@ -281,6 +281,8 @@ describe('sync model', () => {
     contactsInSync: 0,
     ccPollIntervalSeconds: 69,
     lastCcPollAt: null,
+    scanIntervalSeconds: null,
+    lastScanAt: null,
     lastRun: null,
     lastDryRun: null,
     errors: [],

@@ -9,11 +9,12 @@ import { sql } from 'kysely';
 import type { AppDeps } from '../../app.ts';
 import type { CcContactList } from '../../constant-contact/schemas.ts';
 import { AppError, errorCatalogue } from '../../errors.ts';
-import { connectionJobKey, enqueue } from '../../jobs/queues.ts';
 import { coreCodes } from '../../sync/core/codes.ts';
 import { type CcCursors, pollIntervalSeconds } from '../../sync/engine/cc-poll.ts';
 import { loadFields } from '../../sync/engine/fields.ts';
 import type { RunResult } from '../../sync/engine/initial.ts';
+import { scanSchedules } from '../../sync/engine/scan.ts';
+import { startRun } from '../../sync/runs.ts';
 import {
   type AvailableFields,
   type ConnectionSettings,
@@ -72,6 +73,9 @@ export interface StatusResponse {
   /** How often Constant Contact is polled for changes, from the budget and the connections. */
   ccPollIntervalSeconds: number;
   lastCcPollAt: string | null;
+  /** The full scan (filter and list membership, CC deletes): how often, and when it last ran. */
+  scanIntervalSeconds: number | null;
+  lastScanAt: string | null;
 }
 
 export async function syncRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
@@ -161,45 +165,20 @@ export async function syncRoutes(app: FastifyInstance, deps: AppDeps): Promise<v
     return { settings };
   });
 
-  const startRun = async (request: FastifyRequest, kind: 'dry_run' | 'initial') => {
+  const start = async (request: FastifyRequest, kind: 'dry_run' | 'initial') => {
     const connection = await connectionOf(request);
     if (!connectionSettings.safeParse(connection.settings).success)
       throw new AppError('SETTINGS_INVALID');
-    const runId = await deps.db.transaction().execute(async (trx) => {
-      const run = await trx
-        .insertInto('sync_runs')
-        .values({ connection_id: connection.id, kind })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      return run.id;
-    });
-    await enqueue(
-      deps.boss,
-      'sync.initial',
-      { connectionId: connection.id, runId, dryRun: kind === 'dry_run' },
-      { singletonKey: connectionJobKey(connection.id) },
-    );
-    return { runId };
+    return { runId: await startRun(deps.db, deps.boss, connection.id, kind) };
   };
 
-  app.post('/api/sync/dry-run', (request) => startRun(request, 'dry_run'));
-  app.post('/api/sync/activate', (request) => startRun(request, 'initial'));
+  app.post('/api/sync/dry-run', (request) => start(request, 'dry_run'));
+  app.post('/api/sync/activate', (request) => start(request, 'initial'));
 
   app.post('/api/sync/now', async (request) => {
     const connection = await connectionOf(request);
     if (connection.status !== 'active') throw new AppError('SYNC_NOT_ACTIVE');
-    const run = await deps.db
-      .insertInto('sync_runs')
-      .values({ connection_id: connection.id, kind: 'scan' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await enqueue(
-      deps.boss,
-      'sync.initial',
-      { connectionId: connection.id, runId: run.id, dryRun: false },
-      { singletonKey: connectionJobKey(connection.id) },
-    );
-    return { runId: run.id };
+    return { runId: await startRun(deps.db, deps.boss, connection.id, 'scan') };
   });
 
   for (const [path, from, to] of [
@@ -221,7 +200,7 @@ export async function syncRoutes(app: FastifyInstance, deps: AppDeps): Promise<v
 
   app.get('/api/sync/status', async (request): Promise<StatusResponse> => {
     const connection = await connectionOf(request);
-    const [inSync, runs, errors, active] = await Promise.all([
+    const [inSync, runs, errors, active, schedules] = await Promise.all([
       deps.db
         .selectFrom('links')
         .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -245,7 +224,9 @@ export async function syncRoutes(app: FastifyInstance, deps: AppDeps): Promise<v
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .where('status', '=', 'active')
         .executeTakeFirstOrThrow(),
+      scanSchedules(deps.db, deps.config.budgets),
     ]);
+    const schedule = schedules.find((s) => s.connectionId === connection.id);
     const view = (run: (typeof runs)[number] | undefined): RunView | null => {
       if (!run) return null;
       const elapsed = run.started_at ? (Date.now() - run.started_at.getTime()) / 1000 : 0;
@@ -280,6 +261,8 @@ export async function syncRoutes(app: FastifyInstance, deps: AppDeps): Promise<v
       })),
       ccPollIntervalSeconds: pollIntervalSeconds(Number(active.n), deps.config.budgets.ccPerDay),
       lastCcPollAt: (connection.cursors as CcCursors).lastCcPollAt ?? null,
+      scanIntervalSeconds: schedule?.intervalSeconds ?? null,
+      lastScanAt: schedule?.lastScanAt ?? null,
     };
   });
 }

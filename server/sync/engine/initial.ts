@@ -187,6 +187,8 @@ export async function runInitialSync(
     }
     await execute(batch.items, { ...checkpoint, lastPersonId: batch.last });
   }
+  const unstaged = await markUnstagedLinks(planCtx, startedAt, job.dryRun);
+  if (unstaged > 0) result.counts.mark_link = (result.counts.mark_link ?? 0) + unstaged;
   for (;;) {
     const batch = await contactBatch(planCtx, checkpoint.lastContactId ?? '');
     if (batch.items.length === 0) break;
@@ -366,6 +368,71 @@ async function personBatch(
     };
   });
   return { items, last: rows.rows.at(-1)?.person_id ?? after };
+}
+
+/**
+ * Linked persons the run did not read: out of every chosen filter (a direction that never
+ * creates persons reads filter members only), or, when the rule is all persons, deleted or
+ * merged away without their webhook reaching us. Their links stop syncing, marked as the
+ * planner would (DESIGN §3: nothing is deleted or unsubscribed on the other side). A link
+ * written after the run started (a webhook job meanwhile) is left alone. Idempotent: a resumed
+ * run finds nothing left to mark.
+ */
+async function markUnstagedLinks(ctx: PlanCtx, startedAt: Date, dryRun: boolean): Promise<number> {
+  const state = ctx.settings.pipedriveSource.kind === 'filters' ? 'out_of_rule' : 'person_deleted';
+  const unstaged = (db: Database) =>
+    db
+      .selectFrom('links')
+      .select(['id', 'person_id', 'contact_id'])
+      .where('connection_id', '=', ctx.connectionId)
+      .where('state', '=', 'active')
+      .where('person_id', 'is not', null)
+      .where('updated_at', '<', startedAt)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('sync_stage_persons')
+              .select('person_id')
+              .where('run_id', '=', ctx.runId)
+              .whereRef('sync_stage_persons.person_id', '=', 'links.person_id'),
+          ),
+        ),
+      );
+  if (dryRun) return (await unstaged(ctx.db).execute()).length;
+  return ctx.db.transaction().execute(async (trx) => {
+    const rows = await unstaged(trx).forUpdate().execute();
+    if (rows.length === 0) return 0;
+    const at = new Date(ctx.now());
+    await trx
+      .updateTable('links')
+      .set({ state, updated_at: at })
+      .where(
+        'id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .execute();
+    await trx
+      .insertInto('contact_events')
+      .values(
+        rows.map((r) => ({
+          connection_id: ctx.connectionId,
+          link_id: r.id,
+          person_id: r.person_id,
+          contact_id: r.contact_id,
+          direction: 'none' as const,
+          kind: 'mark_link',
+          changes: JSON.stringify({ state }),
+          reason:
+            state === 'out_of_rule'
+              ? 'the person left the chosen filters'
+              : 'the person no longer exists in Pipedrive',
+          created_at: at,
+        })),
+      )
+      .execute();
+    return rows.length;
+  });
 }
 
 /** Contacts no staged person owns (and not linked to one), in id order. */
