@@ -19,6 +19,6 @@ const deps = {
 };
 for (;;) {
   const result = await pollEngagement(deps, { connectionId: Number(env.CONNECTION_ID) });
-  if (!result || (result.read === 0 && result.recorded?.stopped === undefined)) break;
+  if (!result || result.caughtUp) break;
 }
 await db.destroy();

@@ -46,10 +46,14 @@ export function enabledKinds(ctx: EngagementContext): EngagementKind[] {
   return ENGAGEMENT_KINDS.filter((k) => ctx.settings[SETTING_OF[k]]);
 }
 
-/** How long an unchanged opens or clicks report rests before it is read again. */
+/**
+ * How long an opens or clicks report whose unique count did not move rests before it is read
+ * again (repeat opens and clicks do not move unique counts): hourly while the campaign is
+ * fresh, then every 6 hours, then daily.
+ */
 export function rereadAfterMs(sentAt: number, now: number): number {
   const age = now - sentAt;
-  if (age < 2 * DAY_MS) return 0;
+  if (age < 2 * DAY_MS) return 3_600_000;
   if (age < 14 * DAY_MS) return 6 * 3_600_000;
   return DAY_MS;
 }

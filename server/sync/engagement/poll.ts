@@ -43,6 +43,8 @@ export interface PollResult {
   recorded: RecordCounts | null;
   /** The engagement share of today's CC budget is spent: the poll stopped early. */
   budgetSpent: boolean;
+  /** Nothing was left to read or record: the poll ended within its allowances. */
+  caughtUp: boolean;
 }
 
 const isBudget = (error: unknown) =>
@@ -100,7 +102,15 @@ export async function pollEngagement(
     max: options.records ?? RECORDS_PER_POLL,
     onOptOut: (r) => showStatusAfterOptOut(ctx, r.personId),
   });
-  return { read, reports, ccCalls: start - spend.cc, recorded, budgetSpent };
+  return {
+    read,
+    reports,
+    ccCalls: start - spend.cc,
+    recorded,
+    budgetSpent,
+    caughtUp:
+      !budgetSpent && (job.collect === false || spend.cc > 0) && recorded.stopped === undefined,
+  };
 }
 
 /**
