@@ -11,6 +11,7 @@ import type { CcClient } from './constant-contact/client.ts';
 import type { Keyring } from './crypto.ts';
 import type { Database } from './db/database.ts';
 import { errorsPlugin } from './http/plugins/errors.ts';
+import { engagementRoutes } from './http/routes/engagement.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { oauthRoutes } from './http/routes/oauth.ts';
 import { panelRoutes } from './http/routes/panel.ts';
@@ -75,6 +76,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(async (scope) => oauthRoutes(scope, deps));
   await app.register(async (scope) => panelRoutes(scope, deps));
   await app.register(async (scope) => personRoutes(scope, deps));
+  await app.register(async (scope) => engagementRoutes(scope, deps));
   await app.register(async (scope) => staticRoutes(scope));
   return app;
 }

@@ -135,6 +135,18 @@ export const errorCatalogue = {
     message: 'Pipedrive or Constant Contact refused the request for lack of permission.',
     fix: 'Reconnect with an admin user so the app gets every permission it asks for.',
   },
+  // Email engagement (server/sync/engagement): notices in the settings page's engagement read-out.
+  ENGAGEMENT_AS_NOTES: {
+    status: 403,
+    message:
+      'Email engagement is recorded as notes: the Pipedrive user who installed the app may not create the app’s activity types.',
+    fix: 'Reinstall the app as a Pipedrive admin, or ask one to; from then on engagement is recorded as activities of the types Email opened, Email link clicked, Unsubscribed and Email bounced.',
+  },
+  ENGAGEMENT_ENTRY_REJECTED: {
+    status: 422,
+    message: 'Pipedrive refused some email engagement entries, so they were left out.',
+    fix: 'Nothing is retried for those entries. If it keeps happening, report it with the time; the app’s log names the reason Pipedrive gave.',
+  },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -19,14 +19,21 @@ import { freePort } from './db/embedded.ts';
 import { migrate } from './db/migrate.ts';
 import { openPostgresServer } from './db/server.ts';
 import { prune } from './jobs/prune.ts';
-import { connectionJobKey, declareQueues, enqueue, registerWorkers } from './jobs/queues.ts';
+import {
+  connectionJobKey,
+  declareQueues,
+  engagementJobKey,
+  enqueue,
+  registerWorkers,
+} from './jobs/queues.ts';
 import { checkWebhooks } from './jobs/webhooks-check.ts';
 import { createLogger } from './log.ts';
+import { collectContact, dueEngagementPolls, pollEngagement } from './sync/engagement/poll.ts';
 import { duePolls, pollConstantContact } from './sync/engine/cc-poll.ts';
-import { dueScans } from './sync/engine/scan.ts';
-import { startRun } from './sync/runs.ts';
 import { initialSyncJob } from './sync/engine/initial.ts';
 import { syncPerson } from './sync/engine/person.ts';
+import { dueScans } from './sync/engine/scan.ts';
+import { startRun } from './sync/runs.ts';
 
 type Role = 'all' | 'web' | 'worker';
 
@@ -182,6 +189,35 @@ try {
               'cc.poll',
               { connectionId },
               { singletonKey: connectionJobKey(connectionId) },
+            );
+          }
+        },
+        'engagement.poll': async (payload) => {
+          const polled = await pollEngagement({ db, apis, logger }, payload);
+          if (polled && (polled.read > 0 || (polled.recorded?.recorded ?? 0) > 0))
+            logger.info({ ...payload, ...polled }, 'engagement polled');
+        },
+        'engagement.poll-due': async () => {
+          for (const connectionId of await dueEngagementPolls(
+            db,
+            Date.now(),
+            config.budgets.ccPerDay,
+          )) {
+            await enqueue(
+              boss,
+              'engagement.poll',
+              { connectionId },
+              { singletonKey: engagementJobKey(connectionId) },
+            );
+          }
+        },
+        'engagement.contact': async (payload) => {
+          if ((await collectContact({ db, apis, logger }, payload)) > 0) {
+            await enqueue(
+              boss,
+              'engagement.poll',
+              { connectionId: payload.connectionId, collect: false },
+              { singletonKey: engagementJobKey(payload.connectionId) },
             );
           }
         },

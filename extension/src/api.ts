@@ -4,6 +4,10 @@
  * 5 minutes); a 401 for an expired or bad token is retried once with a new one. Errors carry
  * the server's `{ error: { code, message, fix } }` so the page can say what to do.
  */
+import type {
+  EngagementSummaryResponse,
+  PersonEngagementResponse,
+} from '../../server/http/routes/engagement.ts';
 import type { BudgetResponse, SessionResponse } from '../../server/http/routes/panel.ts';
 import type {
   PersonResponse,
@@ -18,12 +22,15 @@ import type {
   StatusResponse,
 } from '../../server/http/routes/sync.ts';
 import type { ConnectionSettings } from '../../server/sync/settings.ts';
+import type { EngagementApi } from './models/engagement.ts';
 
 export type {
   BudgetResponse,
   ChoicesResponse,
   ConnectionSettings,
+  EngagementSummaryResponse,
   FieldsResponse,
+  PersonEngagementResponse,
   PersonResponse,
   ResyncResponse,
   RunView,
@@ -72,7 +79,7 @@ type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 export function createApi(
   signedToken: () => Promise<string>,
   options: { base?: string; fetch?: FetchLike } = {},
-): Api {
+): Api & EngagementApi {
   const base = options.base ?? '';
   const doFetch: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
 
@@ -125,6 +132,8 @@ export function createApi(
     choices: () => request('GET', '/api/choices'),
     saveSettings: (settings) => request('PUT', '/api/settings', settings),
     subscription: (id) => request('GET', `/api/persons/${id}/subscription`),
+    personEngagement: (id) => request('GET', `/api/persons/${id}/engagement`),
+    engagementSummary: () => request('GET', '/api/engagement/summary'),
   };
 }
 

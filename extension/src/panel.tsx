@@ -4,6 +4,7 @@ import { boot } from './boot.tsx';
 import { ErrorBox } from './components/Feedback/Feedback.tsx';
 import { PanelPage } from './components/PanelPage/PanelPage.tsx';
 import { Shell } from './components/Shell/Shell.tsx';
+import { createEngagementModel } from './models/engagement.ts';
 import { createPanelModel, personIdFromUrl } from './models/panel.ts';
 
 void boot({
@@ -23,14 +24,11 @@ void boot({
         </Shell>
       );
     }
-    const model = createPanelModel(
-      createApi(() => host.signedToken()),
-      personId,
-      (message) => host.snackbar(message),
-    );
+    const api = createApi(() => host.signedToken());
+    const model = createPanelModel(api, personId, (message) => host.snackbar(message));
     return (
       <Shell host={host}>
-        <PanelPage model={model} />
+        <PanelPage model={model} engagement={createEngagementModel(api, personId)} />
       </Shell>
     );
   },

@@ -87,6 +87,39 @@ export const queues = {
     schedule: '* * * * *',
   }),
   /**
+   * Email engagement of one connection (issue 9): read new tracking events from CC on the
+   * engagement priority, then record them on the persons. `collect: false` only records (after
+   * a panel's per-contact read). One per connection at a time (`engagementJobKey`): it is the
+   * only writer of the connection's engagement entries, which exactly-once relies on.
+   */
+  'engagement.poll': define({
+    payload: z.object({
+      connectionId: z.number().int().positive(),
+      collect: z.boolean().default(true),
+    }),
+    options: {
+      policy: 'stately',
+      retryLimit: 5,
+      retryDelay: 60,
+      retryBackoff: true,
+      retryDelayMax: 1800,
+    },
+  }),
+  /** Every minute: queue the engagement polls that are due (interval from the engagement share). */
+  'engagement.poll-due': define({
+    payload: z.object({}),
+    options: { policy: 'singleton', retryLimit: 1, retryDelay: 30 },
+    schedule: '* * * * *',
+  }),
+  /** A rep opened a linked person's panel: read that contact's own engagement report. */
+  'engagement.contact': define({
+    payload: z.object({
+      connectionId: z.number().int().positive(),
+      contactId: z.string().min(1),
+    }),
+    options: { policy: 'stately', retryLimit: 1, retryDelay: 30 },
+  }),
+  /**
    * Every five minutes: start the full scans that are due (filter and list membership, CC
    * deletes; engine/scan.ts). The interval follows both budgets and the account's size.
    */
@@ -121,6 +154,11 @@ export type PayloadInput<N extends QueueName> = z.input<(typeof queues)[N]['payl
 /** The singleton key that keeps one run or scan per connection at a time. */
 export function connectionJobKey(connectionId: number): string {
   return `connection:${connectionId}`;
+}
+
+/** The singleton key of a connection's engagement poll: one recorder per connection. */
+export function engagementJobKey(connectionId: number): string {
+  return `engagement:${connectionId}`;
 }
 
 /** The singleton key that serialises and coalesces work for one person of one company. */

@@ -1,10 +1,19 @@
 /** The panel on a Person's detail view (DESIGN §2, sales rep). */
 import { useEffect } from 'preact/hooks';
+import type { EngagementModel } from '../../models/engagement.ts';
 import { eventLine, linkView, type PanelModel, subscriptionView } from '../../models/panel.ts';
+import { EngagementList } from '../EngagementList/EngagementList.tsx';
 import { Badge, ErrorBox, formatTime, Loading } from '../Feedback/Feedback.tsx';
 import { useStore } from '../Shell/useStore.ts';
 
-export function PanelPage({ model }: { model: PanelModel }) {
+export function PanelPage({
+  model,
+  engagement,
+}: {
+  model: PanelModel;
+  /** The person's email engagement list; left out where the page is shown without it. */
+  engagement?: EngagementModel;
+}) {
   const state = useStore(model.store);
   useEffect(() => {
     void model.refresh();
@@ -59,6 +68,8 @@ export function PanelPage({ model }: { model: PanelModel }) {
           {resync.status === 'error' && <ErrorBox error={resync.error} />}
         </section>
       )}
+
+      {person.connected && engagement && <EngagementList model={engagement} />}
 
       <section aria-labelledby="history">
         <h2 id="history">History</h2>
