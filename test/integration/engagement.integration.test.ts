@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keyring } from '../../server/crypto.ts';
 import { eventRef } from '../../server/sync/engagement/events.ts';
-import { pollEngagement } from '../../server/sync/engagement/poll.ts';
+import { collectContact, pollEngagement } from '../../server/sync/engagement/poll.ts';
 import { CC_STATUS_FIELD_NAME } from '../../server/sync/engine/cc-status.ts';
 import { type ConnectionSettings, connectionSettings } from '../../server/sync/settings.ts';
 import type { Activity } from '../fakes/pipedrive/model.ts';
@@ -361,6 +361,48 @@ describe('engagement of a campaign', () => {
       .slice(before)
       .filter((a) => a.subject.includes('Summer Sale'));
     expect(summer).toHaveLength(2);
+  });
+});
+
+describe('a person whose panel is opened', () => {
+  it('reads that contact’s own report (one call), then a recording poll writes it', async () => {
+    const company = world.pd.store.company(companyA)!;
+    const person = [...company.persons.values()]
+      .filter((p) => !p.is_deleted)
+      .sort((a, b) => b.id - a.id)[0]!;
+    const { contact_id } = await linkOf(connectionA, person.id);
+    const { campaignActivityId } = world.cc.control.sendCampaign(ACCOUNT_A, {
+      name: 'Flash Offer',
+      at: Date.now() - 10 * MINUTE,
+    });
+    world.cc.control.recordEngagement(ACCOUNT_A, {
+      campaignActivityId,
+      kind: 'opens',
+      contactIds: [contact_id as string],
+      at: Date.now() - 5 * MINUTE,
+    });
+    world.cc.control.clearRequests();
+    const deps = engineDeps(database.db, world, keyring);
+    expect(await collectContact(deps, { connectionId: connectionA, contactId: contact_id! })).toBe(
+      1,
+    );
+    expect(world.cc.log.all().map((r) => r.path)).toEqual([
+      `/v3/reports/contact_reports/${contact_id}/activity_details`,
+    ]);
+    // Read again within minutes: nothing is asked of CC.
+    expect(await collectContact(deps, { connectionId: connectionA, contactId: contact_id! })).toBe(
+      0,
+    );
+    expect(world.cc.log.all()).toHaveLength(1);
+
+    const recorded = await pollEngagement(deps, { connectionId: connectionA, collect: false });
+    expect(recorded?.recorded?.activities).toBe(1);
+    const entry = activitiesOf(companyA).find((a) => a.person_id === person.id)!;
+    expect(entry.subject).toContain('Flash Offer');
+    // The campaign scan meets the same open later and recognises it.
+    const before = activitiesOf(companyA).length;
+    await poll(connectionA);
+    expect(activitiesOf(companyA)).toHaveLength(before);
   });
 });
 
