@@ -23,6 +23,7 @@ import {
   isMoving,
   planLines,
   progressView,
+  scheduleWords,
 } from '../../extension/src/models/sync.ts';
 import type { SessionResponse } from '../../server/http/routes/panel.ts';
 import type { RunView, StatusResponse } from '../../server/http/routes/sync.ts';
@@ -352,5 +353,32 @@ describe('sync model', () => {
       code: 'SYNC_NOT_ACTIVE',
       fix: 'Activate it.',
     });
+  });
+});
+
+describe('scheduleWords (how fresh the sync keeps things)', () => {
+  const base = {
+    status: 'active',
+    statusReason: null,
+    contactsInSync: 3,
+    lastRun: null,
+    lastDryRun: null,
+    errors: [],
+    ccPollIntervalSeconds: 104,
+    lastCcPollAt: '2026-11-26T10:00:00Z',
+    scanIntervalSeconds: 3600,
+    lastScanAt: null,
+  } satisfies StatusResponse;
+  const now = Date.parse('2026-11-26T10:03:00Z');
+
+  it('says how often CC is polled and the scan runs, and when each last ran', () => {
+    expect(scheduleWords(base, now)).toEqual([
+      'Constant Contact is checked for changes and opt-outs every 2 min (last 3 min ago).',
+      'Filter and list membership and Constant Contact deletes are rescanned every 60 min (not yet).',
+    ]);
+  });
+
+  it('says nothing while the sync is not active', () => {
+    expect(scheduleWords({ ...base, status: 'paused' }, now)).toEqual([]);
   });
 });

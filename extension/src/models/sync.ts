@@ -122,6 +122,25 @@ export function progressView(run: RunView): ProgressView {
   };
 }
 
+/**
+ * How fresh the sync keeps things, for an active connection: how often Constant Contact is
+ * polled (changes and opt-outs) and how often the full scan runs (filter and list membership,
+ * CC deletes), with when each last ran. Both intervals follow the API budgets.
+ */
+export function scheduleWords(status: StatusResponse, now: number = Date.now()): string[] {
+  if (status.status !== 'active') return [];
+  const ago = (at: string | null) =>
+    at ? `last ${formatDuration(Math.max(0, (now - Date.parse(at)) / 1000))} ago` : 'not yet';
+  const lines = [
+    `Constant Contact is checked for changes and opt-outs every ${formatDuration(status.ccPollIntervalSeconds)} (${ago(status.lastCcPollAt)}).`,
+  ];
+  if (status.scanIntervalSeconds !== null)
+    lines.push(
+      `Filter and list membership and Constant Contact deletes are rescanned every ${formatDuration(status.scanIntervalSeconds)} (${ago(status.lastScanAt)}).`,
+    );
+  return lines;
+}
+
 export function formatDuration(seconds: number): string {
   if (seconds < 90) return `${Math.max(1, Math.round(seconds))} s`;
   if (seconds < 5400) return `${Math.round(seconds / 60)} min`;

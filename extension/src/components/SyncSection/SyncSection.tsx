@@ -14,6 +14,7 @@ import {
   planLines,
   progressView,
   type SyncModel,
+  scheduleWords,
   settingsLines,
   statusWords,
 } from '../../models/sync.ts';
@@ -81,6 +82,11 @@ function SyncBody({ model, editor }: { model: SyncModel; editor: EditorModel }) 
           {status.contactsInSync === 1 ? 'contact' : 'contacts'} in sync
         </strong>
       </p>
+      {scheduleWords(status).map((line) => (
+        <p key={line} class="muted" data-testid="sync-schedule">
+          {line}
+        </p>
+      ))}
       {status.lastRun && <Run run={status.lastRun} />}
       {status.lastDryRun && <Run run={status.lastDryRun} />}
 
