@@ -27,6 +27,7 @@ import {
   connectAndSync,
   engineDeps,
   type SyncWorld,
+  sameNameRow,
   startSyncWorld,
   twoWaySettings,
 } from '../helpers/sync-world.ts';
@@ -124,7 +125,9 @@ beforeAll(async () => {
   vip = newcomers(3);
   for (const id of vip.slice(0, 2)) company().persons.get(id)!.job_title = 'VIP';
   const settings = connectionSettings.parse({
-    ...twoWaySettings(world, companyId, DEMO_ACCOUNT_ID, []),
+    ...twoWaySettings(world, companyId, DEMO_ACCOUNT_ID, [
+      { ...sameNameRow('first_name'), direction: 'to_cc' },
+    ]),
     direction: 'to_cc',
     pipedriveSource: { kind: 'filters', filterIds: [filterId] },
   });
@@ -211,6 +214,23 @@ describe('scheduled full scan', () => {
     // Deleted, not unsubscribed: nothing was resubscribed or recreated.
     expect(contactOf(personId)!.deletedAt).toBeDefined();
     expect(world.cc.control.permissionAttempts()).toEqual([]);
+  });
+
+  it('an email change and a cleared field whose webhooks were lost reach the same contact', async () => {
+    const personId = vip[2]!;
+    const contactId = contactOf(personId)!.contact_id;
+    const contactsBefore = account().contacts.size;
+    const person = company().persons.get(personId)!;
+    person.emails = [{ value: 'moved.by.scan@example.com', primary: true, label: 'work' }];
+    person.first_name = '';
+    await scan();
+
+    expect(account().contacts.size).toBe(contactsBefore);
+    const contact = account().contacts.get(contactId)!;
+    expect(contact.email?.address).toBe('moved.by.scan@example.com');
+    expect(contact.first_name ?? null).toBeNull();
+    const link = await linkOf(personId);
+    expect(link).toMatchObject({ contact_id: contactId, email: 'moved.by.scan@example.com' });
   });
 
   it('comes due by the interval after the last scan, and never while a run is going', async () => {

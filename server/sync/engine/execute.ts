@@ -9,9 +9,11 @@
 import { type Insertable, sql, type Transaction } from 'kysely';
 import { decideRetry, isApiError } from '../../api/errors.ts';
 import type { CompanyClients } from '../../app.ts';
+import type { CcContact } from '../../constant-contact/schemas.ts';
 import type { Database } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
 import type { Plan, SyncAction } from '../core/actions.ts';
+import type { ContactSnapshot } from '../core/map.ts';
 import type { ContactWrite } from '../core/map-write.ts';
 import { importRow } from './import-rows.ts';
 
@@ -20,6 +22,8 @@ export interface BatchItem {
   personId: number | null;
   contactId: string | null;
   email: string | null;
+  /** The contact as read, when there is one: an update the import cannot make is PUT over it. */
+  contact?: ContactSnapshot | null;
 }
 
 export interface ExecuteContext {
@@ -64,14 +68,28 @@ export async function writeBatch(
       }
     }
   }
-  const writes = items.flatMap((item) =>
-    item.plan.actions
-      .filter(
-        (a): a is ContactWriteAction =>
-          a.kind === 'create_contact' || a.kind === 'update_contact' || a.kind === 'revive_contact',
+  const writes: { action: ContactWriteAction; email: string }[] = [];
+  for (const item of items) {
+    for (const action of item.plan.actions) {
+      if (
+        action.kind !== 'create_contact' &&
+        action.kind !== 'update_contact' &&
+        action.kind !== 'revive_contact'
       )
-      .map((action) => ({ action, email: item.email ?? emailOf(action.body) })),
-  );
+        continue;
+      if (action.kind === 'update_contact' && item.contact && !importable(item, action)) {
+        try {
+          await putContact(ctx.clients, item.contact, action.body);
+        } catch (error) {
+          // 409: the new email belongs to another contact; 400: CC refuses a value.
+          if (!isApiError(error) || decideRetry(error, 1, ctx.now()).action !== 'stop') throw error;
+          failed.set(item.email ?? '', error.message);
+        }
+        continue;
+      }
+      writes.push({ action, email: item.email ?? emailOf(action.body) });
+    }
+  }
   const contactIds = new Map<string, string>();
   if (writes.length > 0) {
     const started = new Date(ctx.now() - 1000).toISOString();
@@ -104,6 +122,43 @@ export async function writeBatch(
     }
   }
   return { contactIds, personIds, failed };
+}
+
+/**
+ * The import upserts by email and never blanks a field (constant-contact-api.md §8), so an
+ * update that changes the contact's email (the import would create a second contact) or
+ * empties a field goes through a PUT of the contact instead.
+ */
+function importable(item: BatchItem, action: Extract<SyncAction, { kind: 'update_contact' }>) {
+  const current = item.contact?.email_address?.address?.toLowerCase();
+  const next = action.body.email_address?.address?.toLowerCase();
+  if (next !== undefined && next !== current) return false;
+  const agreed = item.plan.base?.values ?? {};
+  return action.fields.every((field) => (agreed[field] ?? null) !== null);
+}
+
+/**
+ * One contact, one PUT. PUT blanks what it is not sent (CC §4.5), so the body is the whole
+ * current contact with the planned fields laid over it; the permission is never sent, so an
+ * opted-out contact stays opted out.
+ */
+export async function putContact(
+  clients: CompanyClients,
+  current: ContactSnapshot,
+  body: ContactWrite,
+): Promise<CcContact> {
+  const { contact_id, created_at, updated_at, deleted_at, email_address, ...rest } =
+    current as ContactSnapshot & Record<string, unknown>;
+  void created_at;
+  void updated_at;
+  void deleted_at;
+  const address = body.email_address?.address ?? email_address?.address ?? '';
+  return clients.cc.contacts.update(contact_id, {
+    ...(rest as object),
+    ...(body as object),
+    email_address: { address },
+    update_source: 'Account',
+  } as Parameters<typeof clients.cc.contacts.update>[1]);
 }
 
 async function createPerson(

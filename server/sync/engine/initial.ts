@@ -365,6 +365,7 @@ async function personBatch(
       personId: row.person_id,
       contactId: contact?.contact_id ?? null,
       email: row.email,
+      contact,
     };
   });
   return { items, last: rows.rows.at(-1)?.person_id ?? after };

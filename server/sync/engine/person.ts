@@ -24,7 +24,7 @@ import { personEmail } from '../core/normalise.ts';
 import { plan } from '../core/plan.ts';
 import { compileMapping, connectionSettings } from '../settings.ts';
 import { ccStatusOf, showCcStatus } from './cc-status.ts';
-import { recordBatch, writeBatch } from './execute.ts';
+import { putContact, recordBatch, writeBatch } from './execute.ts';
 import { loadFields } from './fields.ts';
 import { planSettings } from './initial.ts';
 import { CONTACT_INCLUDE, contactSnapshot, personSnapshot } from './stage.ts';
@@ -313,7 +313,7 @@ async function writeContact(
         const existing = conflictingContactId(error);
         if (!existing) throw error;
         const contact = await clients.cc.contacts.get(existing, { include: CONTACT_INCLUDE });
-        await put(clients, contactSnapshot(contact), action.body);
+        await putContact(clients, contactSnapshot(contact), action.body);
         created.set(action.email, existing);
       }
     } else if ((action.kind === 'update_contact' || action.kind === 'revive_contact') && current) {
@@ -321,27 +321,8 @@ async function writeContact(
         action.kind === 'revive_contact'
           ? { ...action.body, list_memberships: action.listIds }
           : action.body;
-      await put(clients, current, body);
+      await putContact(clients, current, body);
     }
   }
   return created;
-}
-
-async function put(
-  clients: CompanyClients,
-  current: ContactSnapshot,
-  body: ContactWrite,
-): Promise<CcContact> {
-  const { contact_id, created_at, updated_at, deleted_at, email_address, ...rest } =
-    current as ContactSnapshot & Record<string, unknown>;
-  void created_at;
-  void updated_at;
-  void deleted_at;
-  const address = body.email_address?.address ?? email_address?.address ?? '';
-  return clients.cc.contacts.update(contact_id, {
-    ...(rest as object),
-    ...(body as object),
-    email_address: { address },
-    update_source: 'Account',
-  } as Parameters<typeof clients.cc.contacts.update>[1]);
 }
