@@ -31,6 +31,16 @@ export default defineConfig({
         },
       },
       {
+        // The seeded convergence simulation (test/simulation/): SIM_SEEDS seeds, one database.
+        test: {
+          name: 'simulation',
+          include: ['test/simulation/**/*.sim.test.ts'],
+          globalSetup: ['test/helpers/global-db.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
         // Headless Chromium against the real app, both fakes and the demo host page. Skipped
         // (with a message) where /usr/bin/chromium is missing; .ci/run installs it.
         test: {

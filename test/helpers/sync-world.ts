@@ -36,6 +36,8 @@ export async function startSyncWorld(options: {
   pipedrive?: Omit<PipedriveFakeOptions, 'apps'>;
   constantContact?: Omit<ConstantContactFakeOptions, 'apps'>;
   redirectBase?: string;
+  /** Runs before the fakes listen: the last moment Fastify accepts hooks (the simulation's). */
+  beforeListen?: (fakes: { pd: PipedriveFake; cc: ConstantContactFake }) => void;
 }): Promise<SyncWorld> {
   const apps = {
     pd: { id: `pd-${options.name}`, secret: `pd-${options.name}-secret-0123456789` },
@@ -53,7 +55,6 @@ export async function startSyncWorld(options: {
       },
     ],
   });
-  await pd.listen(0);
   const cc = createConstantContactFake({
     seed: 'demo',
     ...options.constantContact,
@@ -65,6 +66,8 @@ export async function startSyncWorld(options: {
       },
     ],
   });
+  options.beforeListen?.({ pd, cc });
+  await pd.listen(0);
   await cc.listen(0);
   return {
     pd,
