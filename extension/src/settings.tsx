@@ -4,6 +4,7 @@ import { boot } from './boot.tsx';
 import { SettingsPage } from './components/SettingsPage/SettingsPage.tsx';
 import { Shell } from './components/Shell/Shell.tsx';
 import { createEditorModel } from './models/editor.ts';
+import { createEngagementSummaryModel } from './models/engagement.ts';
 import { createSettingsModel } from './models/settings.ts';
 import { createSyncModel } from './models/sync.ts';
 
@@ -18,7 +19,12 @@ void boot({
     const editor = createEditorModel(api, { notify, saved: sync.refresh });
     return (
       <Shell host={host}>
-        <SettingsPage model={model} sync={sync} editor={editor} />
+        <SettingsPage
+          model={model}
+          sync={sync}
+          editor={editor}
+          engagement={createEngagementSummaryModel(api)}
+        />
       </Shell>
     );
   },

@@ -62,7 +62,8 @@ async function showStatusAfterOptOut(ctx: EngagementContext, personId: number): 
     .where('connection_id', '=', ctx.connectionId)
     .where('person_id', '=', personId)
     .executeTakeFirst();
-  if (!link?.contact_id) return;
+  // Already shown (usually by the CC poll's opt-out pass, which runs more often): no CC call.
+  if (!link?.contact_id || link.cc_status === 'Unsubscribed') return;
   let contact: ReturnType<typeof contactSnapshot>;
   try {
     contact = contactSnapshot(await ctx.clients.cc.contacts.get(link.contact_id));

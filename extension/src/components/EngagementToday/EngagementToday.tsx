@@ -9,16 +9,22 @@ export function EngagementToday({ model }: { model: EngagementSummaryModel }) {
   useEffect(() => {
     void model.refresh();
   }, [model]);
-  if (summary.status === 'loading') return null;
-  if (summary.status === 'error') return <ErrorBox error={summary.error} />;
-  if (!summary.data.connected) return null;
+  if (summary.status === 'ready' && !summary.data.connected) return null;
   return (
-    <div data-section="engagement-today">
-      <h3>Email engagement</h3>
-      <p data-testid="engagement-today">{todayLine(summary.data)}</p>
-      {summary.data.notices.map((n) => (
-        <ErrorBox key={n.code} error={n} />
-      ))}
-    </div>
+    <section aria-labelledby="engagement-today" class="card" data-section="engagement-today">
+      <h2 id="engagement-today">Email engagement</h2>
+      {summary.status === 'loading' ? (
+        <p class="muted">Loading engagement…</p>
+      ) : summary.status === 'error' ? (
+        <ErrorBox error={summary.error} onRetry={() => void model.refresh()} />
+      ) : (
+        <>
+          <p data-testid="engagement-today">{todayLine(summary.data)}</p>
+          {summary.data.notices.map((n) => (
+            <ErrorBox key={n.code} error={n} />
+          ))}
+        </>
+      )}
+    </section>
   );
 }

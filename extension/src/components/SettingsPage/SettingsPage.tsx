@@ -1,6 +1,7 @@
 /** The app settings page inside Pipedrive (DESIGN §2, admin). */
 import { useEffect } from 'preact/hooks';
 import type { EditorModel } from '../../models/editor.ts';
+import type { EngagementSummaryModel } from '../../models/engagement.ts';
 import {
   budgetRows,
   constantContactView,
@@ -9,6 +10,7 @@ import {
   webhookView,
 } from '../../models/settings.ts';
 import type { SyncModel } from '../../models/sync.ts';
+import { EngagementToday } from '../EngagementToday/EngagementToday.tsx';
 import { Badge, ErrorBox, formatTime, Loading } from '../Feedback/Feedback.tsx';
 import { useStore } from '../Shell/useStore.ts';
 import { SyncSection } from '../SyncSection/SyncSection.tsx';
@@ -17,10 +19,13 @@ export function SettingsPage({
   model,
   sync,
   editor,
+  engagement,
 }: {
   model: SettingsModel;
   sync: SyncModel;
   editor: EditorModel;
+  /** The engagement read-out (entries recorded today); left out where the page is shown without it. */
+  engagement?: EngagementSummaryModel;
 }) {
   const state = useStore(model.store);
   useEffect(() => {
@@ -149,6 +154,7 @@ export function SettingsPage({
       </section>
 
       <SyncSection model={sync} editor={editor} connected={session.constantContact.connected} />
+      {session.constantContact.connected && engagement && <EngagementToday model={engagement} />}
     </>
   );
 }
