@@ -20,6 +20,7 @@ import { migrate } from './db/migrate.ts';
 import { openPostgresServer } from './db/server.ts';
 import { prune } from './jobs/prune.ts';
 import {
+  batched,
   connectionJobKey,
   declareQueues,
   engagementJobKey,
@@ -31,7 +32,7 @@ import { createLogger } from './log.ts';
 import { collectContact, dueEngagementPolls, pollEngagement } from './sync/engagement/poll.ts';
 import { duePolls, pollConstantContact } from './sync/engine/cc-poll.ts';
 import { initialSyncJob } from './sync/engine/initial.ts';
-import { syncPerson } from './sync/engine/person.ts';
+import { syncPersons } from './sync/engine/person.ts';
 import { dueScans } from './sync/engine/scan.ts';
 import { startRun } from './sync/runs.ts';
 
@@ -174,9 +175,9 @@ try {
       boss,
       {
         'sync.initial': (payload, job) => initialSyncJob({ db, apis, logger }, payload, job),
-        'pipedrive.person-changed': async (payload) => {
-          await syncPerson({ db, apis, logger }, payload);
-        },
+        'pipedrive.person-changed': batched(async (payloads) => {
+          await syncPersons({ db, apis, logger }, payloads);
+        }),
         'cc.poll': async (payload) => {
           const polled = await pollConstantContact({ db, apis, logger }, payload);
           if (polled.contacts > 0)

@@ -6,7 +6,7 @@
  * pg-boss facts (../shared/reference/stack.md §8): queue names match [\w.\-/]+; handlers get
  * arrays; a deduplicated send returns null; the first cron run may fire at once.
  */
-import type { Job, PgBoss, Queue, SendOptions } from 'pg-boss';
+import type { Job, JobWithMetadata, PgBoss, Queue, SendOptions } from 'pg-boss';
 import { z } from 'zod';
 import type { Logger } from '../log.ts';
 import { classifyJobError } from './classify.ts';
@@ -171,8 +171,24 @@ export function personJobKey(companyId: number, personId: number): string {
  * jobs) but not worked: the sync engine's workers are registered as they are built.
  */
 export type Handlers = Partial<{
-  [N in QueueName]: (payload: Payload<N>, job: Job<unknown>) => Promise<void>;
+  [N in QueueName]:
+    | ((payload: Payload<N>, job: Job<unknown>) => Promise<void>)
+    | BatchHandler<Payload<N>>;
 }>;
+
+/** A handler that takes every job a fetch brought at once (see `batched`). */
+export interface BatchHandler<P> {
+  batch: (payloads: P[], jobs: Job<unknown>[]) => Promise<void>;
+}
+
+/**
+ * Marks a handler as taking the fetched jobs together, so work can be shared between them (the
+ * person jobs send their Constant Contact updates in one import). It must be safe to run again
+ * for all of them: on a transient failure the whole batch is retried.
+ */
+export function batched<P>(batch: (payloads: P[], jobs: Job<unknown>[]) => Promise<void>) {
+  return { batch } satisfies BatchHandler<P>;
+}
 
 /** Creates every queue (idempotent). Run by every process that sends or works. */
 export async function declareQueues(boss: PgBoss): Promise<void> {
@@ -204,37 +220,48 @@ export async function registerWorkers(
   ][]) {
     const handler = handlers[name] as
       | ((payload: unknown, job: Job<unknown>) => Promise<void>)
+      | BatchHandler<unknown>
       | undefined;
     if (!handler) continue;
+    /** Runs `work` for `jobs`; a failure retrying cannot mend is logged or deferred, not thrown. */
+    const settle = async (jobs: JobWithMetadata<unknown>[], work: () => Promise<void>) => {
+      try {
+        await work();
+      } catch (error) {
+        const outcome = classifyJobError(error, now());
+        if (outcome.kind === 'retry') throw error;
+        for (const job of jobs) {
+          const log = { queue: name, jobId: job.id, err: error };
+          if (outcome.kind === 'stop') {
+            options.logger.warn(
+              { ...log, reason: outcome.reason },
+              'job stopped: retrying cannot help',
+            );
+          } else {
+            // pg-boss keeps the first payload of a key; a deferred run must re-read state anyway.
+            await boss.send(name, job.data as object, {
+              startAfter: new Date(outcome.untilMs),
+              ...(job.singletonKey ? { singletonKey: job.singletonKey } : {}),
+            });
+            options.logger.info(
+              { ...log, until: new Date(outcome.untilMs).toISOString() },
+              'job deferred',
+            );
+          }
+        }
+      }
+    };
     await boss.work(
       name,
       { localConcurrency: options.concurrency, includeMetadata: true, ...definition.fetch },
       async (jobs) => {
-        for (const job of jobs) {
-          try {
-            await handler(definition.payload.parse(job.data), job);
-          } catch (error) {
-            const outcome = classifyJobError(error, now());
-            if (outcome.kind === 'retry') throw error;
-            const log = { queue: name, jobId: job.id, err: error };
-            if (outcome.kind === 'stop') {
-              options.logger.warn(
-                { ...log, reason: outcome.reason },
-                'job stopped: retrying cannot help',
-              );
-            } else {
-              // pg-boss keeps the first payload of a key; a deferred run must re-read state anyway.
-              await boss.send(name, job.data as object, {
-                startAfter: new Date(outcome.untilMs),
-                ...(job.singletonKey ? { singletonKey: job.singletonKey } : {}),
-              });
-              options.logger.info(
-                { ...log, until: new Date(outcome.untilMs).toISOString() },
-                'job deferred',
-              );
-            }
-          }
+        if (typeof handler === 'object') {
+          const payloads = jobs.map((job) => definition.payload.parse(job.data));
+          await settle(jobs, () => handler.batch(payloads, jobs));
+          return;
         }
+        for (const job of jobs)
+          await settle([job], () => handler(definition.payload.parse(job.data), job));
       },
     );
     if (definition.schedule) {

@@ -6,7 +6,13 @@ import { Keyring } from '../../server/crypto.ts';
 import { ensureCompany } from '../../server/db/companies.repo.ts';
 import { AppError } from '../../server/errors.ts';
 import { prune } from '../../server/jobs/prune.ts';
-import { declareQueues, enqueue, registerWorkers } from '../../server/jobs/queues.ts';
+import {
+  batched,
+  declareQueues,
+  enqueue,
+  personJobKey,
+  registerWorkers,
+} from '../../server/jobs/queues.ts';
 import { createLogger } from '../../server/log.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 
@@ -108,6 +114,35 @@ describe('maintenance.prune', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(remaining).toBe(1);
+  });
+});
+
+describe('batched handlers', () => {
+  it('get the jobs a fetch brought together, each payload checked', async () => {
+    const seen: number[][] = [];
+    for (const personId of [1, 2, 3, 4])
+      await enqueue(
+        boss,
+        'pipedrive.person-changed',
+        { companyId: 77, personId },
+        { singletonKey: personJobKey(77, personId) },
+      );
+    await registerWorkers(
+      boss,
+      {
+        'pipedrive.person-changed': batched(async (payloads) => {
+          seen.push(payloads.map((p) => p.personId));
+        }),
+      },
+      { concurrency: 1, logger: createLogger({ level: 'silent' }) },
+    );
+    const deadline = Date.now() + 15_000;
+    while (seen.flat().length < 4 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    await boss.offWork('pipedrive.person-changed');
+    expect(seen.flat().sort()).toEqual([1, 2, 3, 4]);
+    // The four were waiting when the worker started: one fetch (batch size 10) took them all.
+    expect(seen).toHaveLength(1);
   });
 });
 

@@ -129,7 +129,10 @@ export async function writeBatch(
  * update that changes the contact's email (the import would create a second contact) or
  * empties a field goes through a PUT of the contact instead.
  */
-function importable(item: BatchItem, action: Extract<SyncAction, { kind: 'update_contact' }>) {
+export function importable(
+  item: BatchItem,
+  action: Extract<SyncAction, { kind: 'update_contact' }>,
+) {
   const current = item.contact?.email_address?.address?.toLowerCase();
   const next = action.body.email_address?.address?.toLowerCase();
   if (next !== undefined && next !== current) return false;

@@ -9,7 +9,7 @@
  * person in the rule when the last full run linked it; new persons join at the next "Sync now".
  */
 import type { Selectable } from 'kysely';
-import { isApiError } from '../../api/errors.ts';
+import { decideRetry, isApiError } from '../../api/errors.ts';
 import type { AppApis, CompanyClients } from '../../app.ts';
 import { conflictingContactId } from '../../constant-contact/client.ts';
 import type { CcContact } from '../../constant-contact/schemas.ts';
@@ -24,7 +24,7 @@ import { personEmail } from '../core/normalise.ts';
 import { plan } from '../core/plan.ts';
 import { compileMapping, connectionSettings } from '../settings.ts';
 import { ccStatusOf, showCcStatus } from './cc-status.ts';
-import { putContact, recordBatch, writeBatch } from './execute.ts';
+import { type BatchItem, importable, putContact, recordBatch, writeBatch } from './execute.ts';
 import { loadFields } from './fields.ts';
 import { planSettings } from './initial.ts';
 import { CONTACT_INCLUDE, contactSnapshot, personSnapshot } from './stage.ts';
@@ -41,6 +41,8 @@ export interface PersonSyncDeps {
   apis: AppApis;
   logger: Logger;
   now?: () => number;
+  /** Waits between checks of a bulk import (tests pass a no-op). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** What every continuous job of one company needs: its active connection and clients. */
@@ -76,23 +78,83 @@ export async function syncPerson(
   deps: PersonSyncDeps,
   job: { companyId: number; personId: number },
 ): Promise<SyncAction['kind'][]> {
-  const ctx = await loadContext(deps, job.companyId);
-  if (!ctx) return [];
-  const linkRow = await deps.db
-    .selectFrom('links')
-    .selectAll()
-    .where('connection_id', '=', ctx.connectionId)
-    .where('person_id', '=', job.personId)
-    .executeTakeFirst();
-  const person = await readPerson(ctx.clients, job.personId, ctx.fields);
-  const email = person ? personEmail(person.emails) : undefined;
-  let contact: ContactSnapshot | null = null;
-  if (linkRow?.contact_id) contact = await readContact(ctx.clients, linkRow.contact_id);
-  else if (email?.ok) contact = await contactByEmail(ctx.clients, email.email);
-  return syncPair(deps, ctx, { personId: job.personId, person, contact, linkRow });
+  return (await syncPersons(deps, [job]))[0] ?? [];
+}
+
+/**
+ * A batch of person jobs (the worker fetches several when changes queue up). Each person is
+ * read and planned in turn, and anything that links, creates or changes an email is written
+ * at once, so the next person's plan sees it; plain updates of linked contacts wait for the
+ * end of the batch and go to Constant Contact together (applyPairs), which keeps a burst of
+ * Pipedrive edits within CC's 4 requests a second.
+ */
+export async function syncPersons(
+  deps: PersonSyncDeps,
+  jobs: readonly { companyId: number; personId: number }[],
+): Promise<SyncAction['kind'][][]> {
+  const results = new Map<number, SyncAction['kind'][]>();
+  for (const [companyId, group] of groupBy([...jobs.entries()], ([, job]) => job.companyId)) {
+    const ctx = await loadContext(deps, companyId);
+    if (!ctx) continue;
+    const deferred: BatchItem[] = [];
+    for (const [index, job] of group) {
+      const linkRow = await deps.db
+        .selectFrom('links')
+        .selectAll()
+        .where('connection_id', '=', ctx.connectionId)
+        .where('person_id', '=', job.personId)
+        .executeTakeFirst();
+      const person = await readPerson(ctx.clients, job.personId, ctx.fields);
+      const email = person ? personEmail(person.emails) : undefined;
+      let contact: ContactSnapshot | null = null;
+      if (linkRow?.contact_id) contact = await readContact(ctx.clients, linkRow.contact_id);
+      else if (email?.ok) contact = await contactByEmail(ctx.clients, email.email);
+      results.set(
+        index,
+        await syncPair(deps, ctx, { personId: job.personId, person, contact, linkRow }, deferred),
+      );
+    }
+    await flushDeferred(deps, ctx, deferred);
+  }
+  return jobs.map((_, index) => results.get(index) ?? []);
 }
 
 type LinkRow = Selectable<DB['links']>;
+
+/**
+ * Groups contacts by a list each is already on, as few groups as it can: the list most of the
+ * remaining contacts share first (greedy cover), so a burst usually needs one import.
+ */
+function byCommonList(items: BatchItem[]): Map<string, BatchItem[]> {
+  const groups = new Map<string, BatchItem[]>();
+  let rest = items;
+  while (rest.length > 0) {
+    const counts = new Map<string, number>();
+    for (const item of rest)
+      for (const list of item.contact?.list_memberships ?? [])
+        counts.set(list, (counts.get(list) ?? 0) + 1);
+    const [best] = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0] ?? [];
+    if (best === undefined) break;
+    groups.set(
+      best,
+      rest.filter((item) => item.contact?.list_memberships?.includes(best)),
+    );
+    rest = rest.filter((item) => !item.contact?.list_memberships?.includes(best));
+  }
+  return groups;
+}
+
+/** Map.groupBy, which Node 20 lacks. */
+function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
 
 /**
  * Plans one person/contact pair with the core and writes what the plan says: the shared end
@@ -107,6 +169,7 @@ export async function syncPair(
     contact: ContactSnapshot | null;
     linkRow: LinkRow | undefined;
   },
+  deferred?: BatchItem[],
 ): Promise<SyncAction['kind'][]> {
   const { settings, clients } = ctx;
   const { person, contact, linkRow } = pair;
@@ -152,51 +215,122 @@ export async function syncPair(
   });
 
   const contactEmail = contact?.email_address?.address?.toLowerCase() ?? null;
-  const item = {
+  const item: BatchItem = {
     plan: planned,
     personId: pair.personId,
     contactId: contact?.contact_id ?? null,
     email: email?.ok ? email.email : contactEmail,
+    contact,
   };
-  const contactIds = await writeContact(clients, planned, contact, settings.targetListIds);
-  const pipedrive = await writeBatch(
-    {
-      db: deps.db,
-      clients,
-      connectionId: ctx.connectionId,
-      targetListIds: [],
-      customFieldNames: ctx.names,
-      now: ctx.now,
-      sleep: async () => {},
-    },
-    [
-      {
-        ...item,
-        plan: {
-          ...planned,
-          actions: planned.actions.filter(
-            (a) => a.kind === 'create_person' || a.kind === 'update_person',
-          ),
-        },
-      },
-    ],
+  if (deferred && batchable(item)) deferred.push(item);
+  else await applyPairs(deps, ctx, [item], false);
+  return planned.actions.map((a) => a.kind);
+}
+
+/**
+ * A pair whose only Constant Contact write is an update the import can make (same email,
+ * nothing emptied, execute.ts `importable`) of a contact on at least one list: it can wait for
+ * the end of the batch and go out with the others in one import.
+ */
+function batchable(item: BatchItem): boolean {
+  const writes = item.plan.actions.filter(
+    (a) =>
+      a.kind === 'create_contact' || a.kind === 'update_contact' || a.kind === 'revive_contact',
   );
+  const [write] = writes;
+  return (
+    writes.length === 1 &&
+    write?.kind === 'update_contact' &&
+    (item.contact?.list_memberships?.length ?? 0) > 0 &&
+    !item.contact?.deleted_at &&
+    importable(item, write)
+  );
+}
+
+/** Below this many waiting updates, a PUT each costs no more than an import and its checks. */
+const IMPORT_MIN = 3;
+
+/**
+ * Writes planned pairs and records them in one transaction. `bulk`: the Constant Contact
+ * updates go out as JSON imports, one per list the contacts are already on (the import needs
+ * list ids and adds its contacts to them, so a contact's own list leaves its memberships as they
+ * were); otherwise each contact gets its own POST or PUT. A contact CC refuses (400, 409) gets
+ * its error; a transient failure goes up and the job is retried.
+ */
+async function applyPairs(
+  deps: PersonSyncDeps,
+  ctx: SyncContext,
+  items: BatchItem[],
+  bulk: boolean,
+): Promise<void> {
+  const execute = {
+    db: deps.db,
+    clients: ctx.clients,
+    connectionId: ctx.connectionId,
+    targetListIds: [] as string[],
+    customFieldNames: ctx.names,
+    now: ctx.now,
+    sleep: deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
+  };
+  const contactIds = new Map<string, string>();
+  const failed = new Map<string, string>();
+  if (bulk) {
+    for (const [list, group] of byCommonList(items)) {
+      const written = await writeBatch({ ...execute, targetListIds: [list] }, group.map(ccOnly));
+      for (const [email, message] of written.failed) failed.set(email, message);
+    }
+  } else {
+    for (const item of items) {
+      try {
+        const created = await writeContact(
+          ctx.clients,
+          item.plan,
+          item.contact ?? null,
+          ctx.settings.targetListIds,
+        );
+        for (const [email, id] of created) contactIds.set(email, id);
+      } catch (error) {
+        if (!isApiError(error) || decideRetry(error, 1, ctx.now()).action !== 'stop') throw error;
+        failed.set(item.email ?? '', error.message);
+      }
+    }
+  }
+  const pipedrive = await writeBatch(execute, items.map(pipedriveOnly));
+  for (const [email, message] of failed) pipedrive.failed.set(email, message);
   await deps.db
     .transaction()
     .execute((trx) =>
       recordBatch(
         trx,
         ctx.connectionId,
-        [item],
+        items,
         { ...pipedrive, contactIds: new Map([...pipedrive.contactIds, ...contactIds]) },
         new Date(ctx.now()),
       ),
     );
-  if (contact) {
-    const revived = planned.actions.some((a) => a.kind === 'revive_contact');
-    await showStatusOfLink(deps, ctx, contact, revived);
+  for (const item of items) {
+    if (!item.contact) continue;
+    const revived = item.plan.actions.some((a) => a.kind === 'revive_contact');
+    await showStatusOfLink(deps, ctx, item.contact, revived);
   }
-  return planned.actions.map((a) => a.kind);
+}
+
+const onlyActions = (item: BatchItem, keep: (a: SyncAction) => boolean): BatchItem => ({
+  ...item,
+  plan: { ...item.plan, actions: item.plan.actions.filter(keep) },
+});
+const pipedriveOnly = (item: BatchItem) =>
+  onlyActions(item, (a) => a.kind === 'create_person' || a.kind === 'update_person');
+const ccOnly = (item: BatchItem) => onlyActions(item, (a) => a.kind === 'update_contact');
+
+/** Writes the pairs a batch of person jobs left waiting (syncPersons). */
+async function flushDeferred(
+  deps: PersonSyncDeps,
+  ctx: SyncContext,
+  deferred: BatchItem[],
+): Promise<void> {
+  if (deferred.length === 0) return;
+  await applyPairs(deps, ctx, deferred, deferred.length >= IMPORT_MIN);
 }
 
 /** After a sync of the pair: the linked person shows the contact's CC status (cc-status.ts). */
