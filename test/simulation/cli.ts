@@ -46,7 +46,7 @@ const db = openKysely(url, { max: 4 });
 const world = await startSimWorld(db);
 
 for (const line of disabledFeatures()) console.log(`not simulated yet: ${line}`);
-for (const line of opsSkipped(values['all-ops'])) console.log(`op skipped: ${line}`);
+for (const line of opsSkipped(values['all-ops'])) console.log(`skipped: ${line}`);
 const started = performance.now();
 const failed: SeedResult[] = [];
 let steps = 0;

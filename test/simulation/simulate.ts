@@ -90,7 +90,7 @@ export async function runSeed(
       world.clock.advance(rng.int(1, 20) * 1000);
     }
     const violations = await quiesce(run);
-    violations.push(...(await checkInvariants(world, t, run.failed)));
+    violations.push(...(await checkInvariants(world, t, run.failed, options.allOps)));
     return { seed, violations, trace: t.trace, steps: ops };
   } catch (error) {
     return { seed, violations: [`threw: ${message(error)}`], trace: t.trace, steps: ops };
