@@ -437,5 +437,15 @@ describe('a company whose installing user is not an admin', () => {
       .where('connection_id', '=', connectionB)
       .executeTakeFirstOrThrow();
     expect(state.notes_reason).toBe('no_admin');
+
+    // A note write interrupted after Pipedrive took it is found by its ref, not written again.
+    await database.db
+      .updateTable('engagement_seen')
+      .set({ state: 'sending', pipedrive_id: null, intent_at: new Date() })
+      .where('connection_id', '=', connectionB)
+      .execute();
+    const settled = await poll(connectionB);
+    expect(settled?.recorded?.reconciled).toBe(1);
+    expect([...company.notes.values()].filter((n) => n.person_id === person.id)).toHaveLength(1);
   });
 });
