@@ -25,11 +25,11 @@ import {
   openPostgresServer,
   scratchName,
 } from '../server/db/server.ts';
-import { declareQueues, registerWorkers } from '../server/jobs/queues.ts';
+import { batched, declareQueues, registerWorkers } from '../server/jobs/queues.ts';
 import { createLogger } from '../server/log.ts';
 import { ensureWebhooks } from '../server/pipedrive/install.ts';
 import { pipedriveTokenSource } from '../server/pipedrive/tokens.ts';
-import { syncPerson } from '../server/sync/engine/person.ts';
+import { syncPersons } from '../server/sync/engine/person.ts';
 import { DEMO_ACCOUNT_ID } from '../test/fakes/constant-contact/demo.ts';
 import {
   connectAndSync,
@@ -120,7 +120,11 @@ await ensureWebhooks(
 );
 await registerWorkers(
   boss,
-  { 'pipedrive.person-changed': (p) => syncPerson({ db, apis, logger: quiet }, p).then(() => {}) },
+  {
+    'pipedrive.person-changed': batched(async (payloads) => {
+      await syncPersons({ db, apis, logger: quiet }, payloads);
+    }),
+  },
   { concurrency: 8, logger: quiet },
 );
 
