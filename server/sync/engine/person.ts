@@ -5,8 +5,9 @@
  * pair with the same core as the initial sync, and writes only what changed: one POST or PUT to
  * Constant Contact, one call to Pipedrive. An echo of our own write plans nothing.
  *
- * Until the scheduled filter rescans exist (issue 7), a company syncing chosen filters counts a
- * person in the rule when the last full run linked it; new persons join at the next "Sync now".
+ * Filter membership fires no webhook, so a company syncing chosen filters counts a person in
+ * the rule when the last full run or scan linked it; persons entering or leaving a filter are
+ * found by the scheduled scan (scan.ts) or "Sync now".
  */
 import type { Selectable } from 'kysely';
 import { decideRetry, isApiError } from '../../api/errors.ts';
