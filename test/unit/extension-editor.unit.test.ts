@@ -275,6 +275,29 @@ describe('sync section words', () => {
     });
     expect(lines).toContain('Engagement: opens, opt-outs as notes, from 30 days back');
   });
+
+  it('names the open bursts when they are chosen', () => {
+    const lines = settingsLines({
+      direction: 'to_cc',
+      pipedriveSource: { kind: 'all' },
+      ccSource: { kind: 'all' },
+      targetListIds: ['l-1'],
+      mapping: [],
+      conflictWinner: 'pipedrive',
+      engagement: {
+        opens: true,
+        clicks: true,
+        optouts: false,
+        bounces: false,
+        recordAs: 'activities',
+        historyDays: 90,
+        openBursts: true,
+      },
+    });
+    expect(lines).toContain(
+      'Engagement: opens, clicks as activities (one entry per burst of opens), from 90 days back',
+    );
+  });
 });
 
 describe('editor helpers', () => {

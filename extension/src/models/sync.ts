@@ -222,5 +222,6 @@ function engagementWords(e: ConnectionSettings['engagement'] | undefined): strin
   const events = (['opens', 'clicks', 'optouts', 'bounces'] as const).filter((k) => e[k]);
   if (events.length === 0) return 'not recorded';
   const names = events.map((k) => (k === 'optouts' ? 'opt-outs' : k)).join(', ');
-  return `${names} as ${e.recordAs}, from ${e.historyDays} days back`;
+  const bursts = e.opens && e.openBursts ? ' (one entry per burst of opens)' : '';
+  return `${names} as ${e.recordAs}${bursts}, from ${e.historyDays} days back`;
 }

@@ -202,6 +202,15 @@ export function SettingsEditor({
           ))}
         </div>
         <label class="block-label">
+          <input
+            type="checkbox"
+            checked={draft.engagement.openBursts === true}
+            disabled={!draft.engagement.opens}
+            onChange={(e) => model.setEngagement({ openBursts: e.currentTarget.checked })}
+          />{' '}
+          One entry per burst of opens (a contact's opens of one campaign within an hour)
+        </label>
+        <label class="block-label">
           Import past engagement from the last{' '}
           <input
             type="number"
