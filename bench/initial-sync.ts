@@ -126,8 +126,11 @@ const progress = setInterval(async () => {
     .select(['phase', 'done', 'total'])
     .where('id', '=', run.id)
     .executeTakeFirst();
-  if (row) process.stderr.write(`  ${row.phase ?? 'starting'}: ${row.done}/${row.total ?? '?'}\n`);
-}, 5_000);
+  if (row)
+    process.stderr.write(
+      `  ${((performance.now() - started) / 1000).toFixed(1)} s ${row.phase ?? "starting"}: ${row.done}/${row.total ?? "?"}\n`,
+    );
+}, 1_000);
 const result = await runInitialSync(
   {
     db,
@@ -200,6 +203,8 @@ async function startFakes(options: unknown) {
   child.on('exit', (code) => {
     if (code) throw new Error(`the fakes' process exited with ${code}`);
   });
+  // The fakes go with the benchmark, however it ends.
+  process.on('exit', () => child.kill());
   let next = 1;
   const ask = (request: DistributiveOmit<FakeWorldRequest, 'id'>) =>
     new Promise<unknown>((resolve) => {

@@ -42,6 +42,8 @@ import { ApiError, nextUtcMidnight } from './errors.ts';
 
 const DAY_MS = 86_400_000;
 const PROVIDER = 'constant_contact';
+/** How much longer than CC's second the limiter's rolling window is (see above). */
+export const DEFAULT_WINDOW_MARGIN_MS = 250;
 
 export interface CcLimiterOptions {
   /** The CC application key (OAuth client id): the unit CC counts by. */
@@ -88,7 +90,7 @@ export function utcDayStart(now: number): Date {
 export function createCcLimiter(db: Database, options: CcLimiterOptions): CcLimiter {
   const perSecond = options.perSecond ?? ccRateLimits.perSecond;
   const perDay = options.perDay ?? ccRateLimits.perDay;
-  const margin = options.windowMarginMs ?? 250;
+  const margin = options.windowMarginMs ?? DEFAULT_WINDOW_MARGIN_MS;
   const windowMs = 1000 + margin;
   const lateMs = options.lateGrantMs ?? margin / 2;
   const pollMs = options.pollMs ?? 25;

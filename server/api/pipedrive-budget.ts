@@ -103,14 +103,35 @@ export function createPipedriveBudget(
     return row;
   }
 
+  /** The state, after taking one from the stored remaining when the window has one left. */
+  async function takeBurstSlot(companyId: number) {
+    const taken = await db
+      .updateTable('pipedrive_rate_state')
+      .set({ burst_remaining: sql`burst_remaining - 1` })
+      .where('company_id', '=', companyId)
+      .where('burst_remaining', '>', 0)
+      .where('burst_reset_at', '>', sql<Date>`clock_timestamp()`)
+      .executeTakeFirst();
+    const row = await state(companyId);
+    return row ? { ...row, taken: taken.numUpdatedRows > 0n } : undefined;
+  }
+
   return {
     async reserve(companyId, operation) {
       const cost = PIPEDRIVE_OPERATIONS[operation].cost;
-      let row = await state(companyId);
+      // The burst slot is taken atomically, so callers running at once never count the same
+      // remaining slot twice; at 0 remaining they wait for the reset (once), then call anyway.
+      let row = await takeBurstSlot(companyId);
       const resetIn = row?.reset_in_ms ?? 0;
-      if (row && row.burst_remaining !== null && row.burst_remaining <= 0 && resetIn > 0) {
+      if (
+        row &&
+        !row.taken &&
+        row.burst_remaining !== null &&
+        row.burst_remaining <= 0 &&
+        resetIn > 0
+      ) {
         await sleep(Math.min(resetIn, maxBurstWaitMs));
-        row = await state(companyId);
+        row = await takeBurstSlot(companyId);
       }
       const now = row?.now_ms ?? Date.now();
       const limit = appLimitOf(
@@ -147,13 +168,6 @@ export function createPipedriveBudget(
           resetAtMs: nextUtcMidnight(now),
         });
       }
-      await db
-        .updateTable('pipedrive_rate_state')
-        .set({ burst_remaining: sql`burst_remaining - 1` })
-        .where('company_id', '=', companyId)
-        .where('burst_remaining', '>', 0)
-        .where('burst_reset_at', '>', sql<Date>`clock_timestamp()`)
-        .execute();
     },
 
     async observe(companyId, headers, status) {

@@ -39,6 +39,7 @@ export interface ContactQuery {
   status?: readonly string[];
   lists?: readonly string[];
   updated_after?: string;
+  created_after?: string;
   /** §12: an opt-out moves only `email_address.updated_at`; this filter finds it. */
   optout_after?: string;
   email?: string;
@@ -69,6 +70,8 @@ export interface Page<T> {
   items: T[];
   /** Path-relative `_links.next.href`; absent on the last page. */
   next?: string;
+  /** `<key>_count` (e.g. `contacts_count`), when asked for with `include_count`. */
+  count?: number;
 }
 
 export type BulkSource =
@@ -120,7 +123,12 @@ export function createCcClient(options: CcHttpOptions) {
     call?: CallOptions,
   ): Promise<Page<T>> {
     const body = await with_(request, call);
-    return { items: body[key], next: body._links?.next?.href };
+    const count = (body as Record<string, unknown>)[`${key}_count`];
+    return {
+      items: body[key],
+      next: body._links?.next?.href,
+      ...(typeof count === 'number' ? { count } : {}),
+    };
   }
 
   function contactQuery(q: ContactQuery): Query {

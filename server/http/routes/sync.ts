@@ -13,6 +13,7 @@ import { coreCodes } from '../../sync/core/codes.ts';
 import { type CcCursors, pollIntervalSeconds } from '../../sync/engine/cc-poll.ts';
 import { loadFields } from '../../sync/engine/fields.ts';
 import type { RunResult } from '../../sync/engine/initial.ts';
+import { runEta } from '../../sync/engine/run-eta.ts';
 import { scanSchedules } from '../../sync/engine/scan.ts';
 import { startRun } from '../../sync/runs.ts';
 import {
@@ -227,13 +228,33 @@ export async function syncRoutes(app: FastifyInstance, deps: AppDeps): Promise<v
       scanSchedules(deps.db, deps.config.budgets),
     ]);
     const schedule = schedules.find((s) => s.connectionId === connection.id);
-    const view = (run: (typeof runs)[number] | undefined): RunView | null => {
+    const settings = connectionSettings.safeParse(connection.settings);
+    const lastDryRun = runs.find((r) => r.kind === 'dry_run' && r.status === 'completed');
+    // A running run's ETA comes from the API budgets: the calls it still needs at the limiters'
+    // rates, within today's budget and the next days' (run-eta.ts).
+    const etaOf = async (run: (typeof runs)[number]) =>
+      run.status === 'running' && settings.success
+        ? runEta(deps.db, {
+            run,
+            companyId: request.panel.companyId,
+            settings: settings.data,
+            dryRun: (lastDryRun?.result as Partial<RunResult> | undefined) ?? null,
+            budgets: {
+              ccClientId: deps.config.constantContact?.clientId,
+              ccPerSecond: deps.config.budgets.ccPerSecond,
+              ccPerDay: deps.config.budgets.ccPerDay,
+              pipedriveShare: deps.config.budgets.pipedriveShare,
+            },
+          })
+        : null;
+    const lastRunRow = runs.find((r) => r.kind !== 'dry_run');
+    const lastDryRunRow = runs.find((r) => r.kind === 'dry_run');
+    const [lastRunEta, lastDryRunEta] = await Promise.all([
+      lastRunRow ? etaOf(lastRunRow) : null,
+      lastDryRunRow ? etaOf(lastDryRunRow) : null,
+    ]);
+    const view = (run: (typeof runs)[number] | undefined, eta: number | null): RunView | null => {
       if (!run) return null;
-      const elapsed = run.started_at ? (Date.now() - run.started_at.getTime()) / 1000 : 0;
-      const eta =
-        run.status === 'running' && run.total && run.done > 0
-          ? Math.round((elapsed / run.done) * (run.total - run.done))
-          : null;
       return {
         id: run.id,
         kind: run.kind,
@@ -252,8 +273,8 @@ export async function syncRoutes(app: FastifyInstance, deps: AppDeps): Promise<v
       status: connection.status,
       statusReason: connection.status_reason,
       contactsInSync: Number(inSync.n),
-      lastRun: view(runs.find((r) => r.kind !== 'dry_run')),
-      lastDryRun: view(runs.find((r) => r.kind === 'dry_run')),
+      lastRun: view(lastRunRow, lastRunEta),
+      lastDryRun: view(lastDryRunRow, lastDryRunEta),
       errors: errors.rows.map((row) => ({
         ...row,
         persons: row.persons ?? [],

@@ -124,10 +124,12 @@ export async function showCcStatus(
   deps: StatusDeps,
   link: { personId: number; written: string | null },
   status: CcStatus,
+  /** The field's key when the caller has it already (ensureStatusField), for a run of writes. */
+  knownKey?: string,
 ): Promise<CcStatus | null> {
   const value = statusToWrite(link.written, status);
   if (value === null) return null;
-  const key = await ensureStatusField(deps);
+  const key = knownKey ?? (await ensureStatusField(deps));
   if (!key) return null;
   try {
     await deps.clients.pipedrive.persons.patch(link.personId, {

@@ -52,8 +52,17 @@ export async function writeBatch(
 }> {
   const personIds = new Map<string, number>();
   const failed = new Map<string, string>();
-  for (const item of items) {
-    for (const action of item.plan.actions) {
+  const pipedriveWrites = items.flatMap((item) =>
+    item.plan.actions.flatMap((action) =>
+      action.kind === 'create_person' || action.kind === 'update_person' ? [{ item, action }] : [],
+    ),
+  );
+  // Pipedrive's writes (one call each, a few at once, paced by its budget) and CC's import run
+  // side by side: the two APIs have separate limits.
+  const pipedrive = eachConcurrently(
+    pipedriveWrites,
+    PIPEDRIVE_CONCURRENCY,
+    async ({ item, action }) => {
       try {
         if (action.kind === 'create_person') {
           personIds.set(action.email, await createPerson(ctx, action));
@@ -66,8 +75,18 @@ export async function writeBatch(
         if (!isApiError(error) || decideRetry(error, 1, ctx.now()).action !== 'stop') throw error;
         failed.set(item.email ?? '', error.message);
       }
-    }
-  }
+    },
+  );
+  const [, contactIds] = await settled(pipedrive, writeContacts(ctx, items, failed));
+  return { contactIds, personIds, failed };
+}
+
+/** The batch's CC side: PUTs for what the import cannot do, one import for the rest. */
+async function writeContacts(
+  ctx: ExecuteContext,
+  items: BatchItem[],
+  failed: Map<string, string>,
+): Promise<Map<string, string>> {
   const writes: { action: ContactWriteAction; email: string }[] = [];
   for (const item of items) {
     for (const action of item.plan.actions) {
@@ -105,12 +124,15 @@ export async function writeBatch(
     const creates = new Set(
       writes.filter((w) => w.action.kind === 'create_contact').map((w) => w.email),
     );
-    if (creates.size > 0) {
-      // The import answers no ids: read back what changed since it started (one call per 500).
+    // The import answers no ids: read back the contacts it created (one call per 500). One it
+    // updated instead (created by an attempt that crashed before recording it, or meanwhile in
+    // CC) is found among those updated since it started.
+    for (const filter of ['created_after', 'updated_after'] as const) {
+      if (creates.size === contactIds.size) break;
       let next: string | undefined;
       do {
         const page = await ctx.clients.cc.contacts.list(
-          { updated_after: started, status: ['all'] },
+          { [filter]: started, status: ['all'], limit: 500 },
           next,
         );
         for (const contact of page.items) {
@@ -121,7 +143,38 @@ export async function writeBatch(
       } while (next);
     }
   }
-  return { contactIds, personIds, failed };
+  return contactIds;
+}
+
+const PIPEDRIVE_CONCURRENCY = 1;
+
+/** Both results once both have settled; the first failure is thrown (none is left running). */
+async function settled<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [x, y] = await Promise.allSettled([a, b]);
+  if (x.status === 'rejected') throw x.reason;
+  if (y.status === 'rejected') throw y.reason;
+  return [x.value, y.value];
+}
+
+/** Runs `each` over the items, at most `limit` at a time; the first failure is thrown. */
+export async function eachConcurrently<T>(
+  items: readonly T[],
+  limit: number,
+  each: (item: T) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const lane = async () => {
+    while (next < items.length && !failure) {
+      try {
+        await each(items[next++] as T);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (failure) throw failure.error;
 }
 
 /**
@@ -295,10 +348,21 @@ export async function recordBatch(
     }
   }
   // The rest in a few statements per batch, not per contact: the sync loop is the hot path.
-  if (links.length > 0) {
+  for (const chunk of chunks(links)) {
+    // A contact whose person was deleted is free: the person now linked to it takes it over.
+    await trx
+      .deleteFrom('links')
+      .where('connection_id', '=', connectionId)
+      .where('state', '=', 'person_deleted')
+      .where(
+        'contact_id',
+        'in',
+        chunk.map((l) => l.contact_id as string),
+      )
+      .execute();
     await trx
       .insertInto('links')
-      .values(links)
+      .values(chunk)
       .onConflict((oc) =>
         oc
           .columns(['connection_id', 'person_id'])
@@ -314,7 +378,7 @@ export async function recordBatch(
       )
       .execute();
   }
-  if (healed.length > 0) {
+  for (const chunk of chunks(healed)) {
     // Synced now: whatever was wrong with these contacts before is resolved.
     await trx
       .updateTable('contact_errors')
@@ -326,29 +390,35 @@ export async function recordBatch(
           eb(
             'person_id',
             'in',
-            healed.map((h) => h.personId),
+            chunk.map((h) => h.personId),
           ),
           eb(
             'contact_id',
             'in',
-            healed.map((h) => h.contactId),
+            chunk.map((h) => h.contactId),
           ),
         ]),
       )
       .execute();
   }
-  if (links.length > 0) {
+  for (const chunk of chunks(links)) {
     await trx
       .deleteFrom('sync_intents')
       .where('connection_id', '=', connectionId)
       .where(
         'email',
         'in',
-        links.map((l) => l.email),
+        chunk.map((l) => l.email),
       )
       .execute();
   }
-  if (events.length > 0) await trx.insertInto('contact_events').values(events).execute();
+  for (const chunk of chunks(events))
+    await trx.insertInto('contact_events').values(chunk).execute();
+}
+
+/** Rows in slices of 1,000: a statement stays under Postgres's 65,535 parameters. */
+function* chunks<T>(rows: T[]): Generator<T[]> {
+  for (let i = 0; i < rows.length; i += 1000) yield rows.slice(i, i + 1000);
 }
 
 function directionOf(action: SyncAction): 'to_cc' | 'to_pipedrive' | 'none' {

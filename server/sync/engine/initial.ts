@@ -7,6 +7,7 @@
  */
 import { sql } from 'kysely';
 import { toAppError } from '../../api/app-error.ts';
+import { withRetry } from '../../api/retry.ts';
 import type { AppApis } from '../../app.ts';
 import type { Database } from '../../db/database.ts';
 import { AppError, isAppError } from '../../errors.ts';
@@ -22,12 +23,15 @@ import {
   connectionSettings,
   validateMapping,
 } from '../settings.ts';
-import { ccStatusOf, showCcStatus } from './cc-status.ts';
-import { type BatchItem, recordBatch, writeBatch } from './execute.ts';
+import { ccStatusOf, ensureStatusField, showCcStatus, statusToWrite } from './cc-status.ts';
+import { type BatchItem, eachConcurrently, recordBatch, writeBatch } from './execute.ts';
 import { loadFields } from './fields.ts';
 import { type StageCheckpoint, stageContacts, stagePersons } from './stage.ts';
 
 const BATCH = 500;
+/** Planning batches written together: one CC import of up to 5,000 rows (the bulk minimum). */
+const GROUP = 10;
+const STATUS_CONCURRENCY = 4;
 const SAMPLES = 5;
 
 export interface RunResult {
@@ -97,11 +101,13 @@ export async function runInitialSync(
 
   let checkpoint = run.checkpoint as Checkpoint;
   const result: RunResult = { ...emptyResult(), ...(run.result as Partial<RunResult>) };
+  // Both sides are read at once, each saving its own keys: merged in Postgres, so neither
+  // overwrites the other's position with an older one.
   const saveCheckpoint = async (next: StageCheckpoint, trx: Database) => {
     checkpoint = { ...checkpoint, ...next };
     await trx
       .updateTable('sync_runs')
-      .set({ checkpoint: JSON.stringify(checkpoint) })
+      .set({ checkpoint: sql`checkpoint || ${JSON.stringify(next)}::jsonb` })
       .where('id', '=', job.runId)
       .execute();
   };
@@ -122,17 +128,19 @@ export async function runInitialSync(
       deps.logger.debug({ runId: job.runId, kind, count }, 'staged a page');
     },
   };
-  if (!checkpoint.personsDone) {
-    await setPhase(db, job.runId, 'reading_pipedrive');
-    await stagePersons(stageCtx);
+  if (!checkpoint.personsDone || !checkpoint.contactsDone) {
+    // The two APIs have separate limits: both accounts are read at the same time.
+    await setPhase(db, job.runId, 'reading');
+    await settleAll([
+      checkpoint.personsDone ? undefined : stagePersons(stageCtx),
+      checkpoint.contactsDone ? undefined : stageContacts(stageCtx),
+    ]);
   }
-  if (!checkpoint.contactsDone) {
-    await setPhase(db, job.runId, 'reading_constant_contact');
-    await stageContacts({ ...stageCtx, checkpoint: stageCtx.checkpoint });
-  }
-  checkpoint = { ...checkpoint, ...stageCtx.checkpoint };
 
   await setPhase(db, job.runId, job.dryRun ? 'planning' : 'writing');
+  // Fresh statistics for the tables just filled: without them the matching joins below are
+  // planned for empty tables.
+  await sql`ANALYZE sync_stage_persons, sync_stage_contacts`.execute(db);
   const total = await countUnits(db, job.runId);
   await db
     .updateTable('sync_runs')
@@ -179,27 +187,53 @@ export async function runInitialSync(
     });
   };
 
-  while (!checkpoint.personsPlanned) {
-    const batch = await personBatch(planCtx, checkpoint.lastPersonId ?? 0);
-    if (batch.items.length === 0) {
+  // The "Constant Contact status" of linked persons goes to Pipedrive in the background, a
+  // group behind the writes, so Pipedrive's budget is spent while CC's imports run.
+  const statusDeps = { db, clients, connectionId: job.connectionId, logger: deps.logger };
+  let statuses: Promise<void> = Promise.resolve();
+  let statusError: { error: unknown } | undefined;
+  const queueStatuses = (after: number, upTo: number) => {
+    if (job.dryRun) return;
+    statuses = statuses
+      .then(() =>
+        statusError ? undefined : showStagedStatuses(statusDeps, job.runId, after, upTo),
+      )
+      .catch((error: unknown) => {
+        statusError ??= { error };
+      });
+  };
+  try {
+    if (!checkpoint.personsPlanned) {
+      // Before the persons are planned: a contact held by a person who is gone is free for the
+      // person who now has its email.
+      const unstaged = await markUnstagedLinks(planCtx, startedAt, job.dryRun);
+      if (unstaged > 0) result.counts.mark_link = (result.counts.mark_link ?? 0) + unstaged;
+      await writeGroups(
+        checkpoint.lastPersonId ?? 0,
+        (after) => personBatch(planCtx, after),
+        async (items, from, last) => {
+          await execute(items, { ...checkpoint, lastPersonId: last });
+          if (statusError) throw statusError.error;
+          queueStatuses(from, last);
+        },
+      );
       checkpoint = { ...checkpoint, personsPlanned: true };
-      break;
     }
-    await execute(batch.items, { ...checkpoint, lastPersonId: batch.last });
-  }
-  const unstaged = await markUnstagedLinks(planCtx, startedAt, job.dryRun);
-  if (unstaged > 0) result.counts.mark_link = (result.counts.mark_link ?? 0) + unstaged;
-  for (;;) {
-    const batch = await contactBatch(planCtx, checkpoint.lastContactId ?? '');
-    if (batch.items.length === 0) break;
-    await execute(batch.items, { ...checkpoint, personsPlanned: true, lastContactId: batch.last });
-  }
-
-  if (!job.dryRun)
-    await showStagedStatuses(
-      { db, clients, connectionId: job.connectionId, logger: deps.logger },
-      job.runId,
+    await writeGroups(
+      checkpoint.lastContactId ?? '',
+      (after) => contactBatch(planCtx, after),
+      async (items, _from, last) => {
+        await execute(items, { ...checkpoint, personsPlanned: true, lastContactId: last });
+        if (statusError) throw statusError.error;
+      },
     );
+  } finally {
+    await statuses;
+  }
+  if (statusError) throw statusError.error;
+
+  // Whatever the background did not cover (persons created from contacts, a resumed run).
+  if (!job.dryRun) await showStagedStatuses(statusDeps, job.runId, 0);
 
   await db.transaction().execute(async (trx) => {
     await trx
@@ -243,8 +277,10 @@ export async function runInitialSync(
 async function showStagedStatuses(
   deps: Parameters<typeof showCcStatus>[0],
   runId: number,
+  from: number,
+  upTo = Number.MAX_SAFE_INTEGER,
 ): Promise<void> {
-  let after = 0;
+  let after = from;
   for (;;) {
     const { rows } = await sql<{
       person_id: number;
@@ -256,24 +292,78 @@ async function showStagedStatuses(
       FROM links l
       JOIN sync_stage_contacts c ON c.run_id = ${runId} AND c.contact_id = l.contact_id
       WHERE l.connection_id = ${deps.connectionId} AND l.person_id > ${after}
-        AND l.state IN ('active', 'contact_deleted')
+        AND l.person_id <= ${upTo} AND l.state IN ('active', 'contact_deleted')
         AND (l.cc_status IS NOT NULL OR c.snapshot->>'deleted_at' IS NOT NULL
              OR coalesce(c.snapshot->'email_address'->>'permission_to_send', '')
                 NOT IN ('implicit', 'explicit'))
       ORDER BY l.person_id
       LIMIT ${BATCH}`.execute(deps.db);
-    for (const row of rows) {
+    const needed = rows.filter((row) => {
       const revived = Boolean(row.contact.deleted_at) && row.state === 'active';
-      await showCcStatus(
-        deps,
-        { personId: row.person_id, written: row.cc_status },
-        ccStatusOf(row.contact, revived),
+      return statusToWrite(row.cc_status, ccStatusOf(row.contact, revived)) !== null;
+    });
+    const key = needed.length > 0 ? await ensureStatusField(deps) : null;
+    // A few at once: each is one Pipedrive call, paced by its budget (pipedrive-budget.ts).
+    await eachConcurrently(key ? needed : [], STATUS_CONCURRENCY, async (row) => {
+      const revived = Boolean(row.contact.deleted_at) && row.state === 'active';
+      // Calls running at once can still meet a 429 (headers arrive out of order): waited out
+      // here, as the PATCH only sets the field again.
+      await withRetry(
+        () =>
+          showCcStatus(
+            deps,
+            { personId: row.person_id, written: row.cc_status },
+            ccStatusOf(row.contact, revived),
+            key ?? undefined,
+          ),
+        { maxAttempts: 5, maxWaitMs: 10_000 },
       );
-    }
+    });
     const last = rows.at(-1);
     if (!last || rows.length < BATCH) return;
     after = last.person_id;
   }
+}
+
+/**
+ * Plans batches of 500 and writes them in groups of GROUP batches (one CC import each), the
+ * next batch planned while the current group is written. A group is recorded with the
+ * checkpoint after its last batch, so a resumed run plans again from there: planning reads
+ * only rows past the cursor, which the group being written does not touch.
+ */
+async function writeGroups<K>(
+  first: K,
+  planBatch: (after: K) => Promise<{ items: BatchItem[]; last: K }>,
+  write: (items: BatchItem[], from: K, last: K) => Promise<void>,
+): Promise<void> {
+  let from = first;
+  let pending: Promise<{ items: BatchItem[]; last: K }> | undefined = early(planBatch(first));
+  while (pending) {
+    const items: BatchItem[] = [];
+    let last = from;
+    // The first group is one batch, so the work that waits for written links starts early.
+    for (let n = 0; n < (from === first ? 1 : GROUP) && pending; n++) {
+      const batch: { items: BatchItem[]; last: K } = await pending;
+      pending = batch.items.length === BATCH ? early(planBatch(batch.last)) : undefined;
+      for (const item of batch.items) items.push(item);
+      last = batch.last;
+    }
+    if (items.length > 0) await write(items, from, last);
+    from = last;
+  }
+}
+
+/** Waits for every promise, then throws the first failure (none is left running). */
+async function settleAll(promises: (Promise<void> | undefined)[]): Promise<void> {
+  const outcomes = await Promise.allSettled(promises);
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** A promise started ahead of its use, whose failure is handled where it is awaited. */
+function early<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 /**
@@ -321,11 +411,15 @@ async function personBatch(
     link_email: string | null;
     linked_contact: ContactSnapshot | null;
     linked_in_rule: boolean | null;
+    holder: number | null;
   }>`
     SELECT p.person_id, p.email, p.duplicate_of, p.in_rule AS p_in_rule, p.snapshot AS person,
       c.snapshot AS contact, c.in_rule AS c_in_rule,
       l.contact_id AS link_contact_id, l.state AS link_state, l.base AS link_base, l.email AS link_email,
-      lc.snapshot AS linked_contact, lc.in_rule AS linked_in_rule
+      lc.snapshot AS linked_contact, lc.in_rule AS linked_in_rule,
+      (SELECT h.person_id FROM links h WHERE h.connection_id = ${ctx.connectionId}
+         AND h.contact_id = c.contact_id AND h.person_id <> p.person_id
+         AND h.state <> 'person_deleted' LIMIT 1) AS holder
     FROM sync_stage_persons p
     LEFT JOIN sync_stage_contacts c
       ON c.run_id = p.run_id AND c.email = p.email AND p.duplicate_of IS NULL
@@ -357,7 +451,13 @@ async function personBatch(
       fields: ctx.fields,
       inPipedriveRule: row.p_in_rule,
       inCcRule: (link ? row.linked_in_rule : row.c_in_rule) ?? false,
-      ...(row.duplicate_of ? { duplicateOf: row.duplicate_of } : {}),
+      // The contact with this email is linked to another person (whose email changed, or who
+      // is out of the rule): that person keeps it; this one is its duplicate.
+      ...(row.duplicate_of
+        ? { duplicateOf: row.duplicate_of }
+        : !link && row.holder
+          ? { duplicateOf: Number(row.holder) }
+          : {}),
       now: new Date(ctx.now()).toISOString(),
     });
     return {

@@ -28,6 +28,8 @@ export interface StageCheckpoint {
   contactNext?: string | null;
   personsDone?: boolean;
   contactsDone?: boolean;
+  /** How many contacts CC said the account holds (the first page's count), for the ETA. */
+  contactsTotal?: number;
 }
 
 interface StageContext {
@@ -36,7 +38,9 @@ interface StageContext {
   runId: number;
   settings: ConnectionSettings;
   fields: readonly CompiledField[];
+  /** Where a resumed run starts; read once. */
   checkpoint: StageCheckpoint;
+  /** Stores the given keys only, merged into the run's checkpoint. */
   saveCheckpoint: (checkpoint: StageCheckpoint, trx: Database) => Promise<void>;
   onPage: (kind: 'persons' | 'contacts', count: number) => Promise<void>;
 }
@@ -61,19 +65,33 @@ function personPasses(settings: ConnectionSettings): { filterId?: number; inRule
 export async function stagePersons(ctx: StageContext): Promise<void> {
   const passes = personPasses(ctx.settings);
   const needsOrganizations = ctx.fields.some((f) => f.pipedrive.entity === 'organization');
-  let pass = ctx.checkpoint.personPass ?? 0;
-  let cursor = ctx.checkpoint.personCursor ?? undefined;
-  while (pass < passes.length) {
-    const { filterId, inRule } = passes[pass] as { filterId?: number; inRule: boolean };
+  const fetchPage = async (at: { pass: number; cursor?: string }) => {
+    const { filterId } = passes[at.pass] as { filterId?: number };
     const page = await ctx.clients.pipedrive.persons.list({
       ...(filterId ? { filter_id: filterId } : {}),
-      ...(cursor ? { cursor } : {}),
+      ...(at.cursor ? { cursor: at.cursor } : {}),
       sort_by: 'id',
       sort_direction: 'asc',
     });
     const organizations = needsOrganizations
       ? await loadOrganizations(ctx.clients, page.items)
       : new Map();
+    return { page, organizations };
+  };
+  let at: { pass: number; cursor?: string } = {
+    pass: ctx.checkpoint.personPass ?? 0,
+    ...(ctx.checkpoint.personCursor ? { cursor: ctx.checkpoint.personCursor } : {}),
+  };
+  let pending = at.pass < passes.length ? early(fetchPage(at)) : undefined;
+  while (pending) {
+    const { page, organizations } = await pending;
+    const { inRule } = passes[at.pass] as { inRule: boolean };
+    const following = page.nextCursor
+      ? { pass: at.pass, cursor: page.nextCursor }
+      : { pass: at.pass + 1 };
+    // The next page is on its way while this one is stored: the API wait and the database
+    // work overlap. Only a stored page moves the checkpoint.
+    pending = following.pass < passes.length ? early(fetchPage(following)) : undefined;
     const rows = page.items.map((person) => {
       const snapshot = personSnapshot(person, organizations);
       const email = personEmail(snapshot.emails);
@@ -87,10 +105,6 @@ export async function stagePersons(ctx: StageContext): Promise<void> {
         snapshot: JSON.stringify(snapshot),
       };
     });
-    cursor = page.nextCursor ?? undefined;
-    const next: StageCheckpoint = cursor
-      ? { ...ctx.checkpoint, personPass: pass, personCursor: cursor }
-      : { ...ctx.checkpoint, personPass: pass + 1, personCursor: null };
     await ctx.db.transaction().execute(async (trx) => {
       if (rows.length > 0) {
         await trx
@@ -105,11 +119,13 @@ export async function stagePersons(ctx: StageContext): Promise<void> {
           )
           .execute();
       }
-      await ctx.saveCheckpoint(next, trx);
+      await ctx.saveCheckpoint(
+        { personPass: following.pass, personCursor: following.cursor ?? null },
+        trx,
+      );
     });
-    ctx.checkpoint = next;
     await ctx.onPage('persons', rows.length);
-    if (!cursor) pass += 1;
+    at = following;
   }
   await ctx.db.transaction().execute(async (trx) => {
     // DESIGN §3: among persons sharing an email the oldest (add_time, then id) is linked.
@@ -123,25 +139,38 @@ export async function stagePersons(ctx: StageContext): Promise<void> {
       WHERE p.run_id = ${ctx.runId} AND p.email = owner.email AND p.person_id <> owner.person_id`.execute(
       trx,
     );
-    ctx.checkpoint = { ...ctx.checkpoint, personsDone: true };
-    await ctx.saveCheckpoint(ctx.checkpoint, trx);
+    await ctx.saveCheckpoint({ personsDone: true }, trx);
   });
 }
 
+type ContactPage = Awaited<ReturnType<CompanyClients['cc']['contacts']['list']>>;
+
+/**
+ * Runs alongside stagePersons (the two APIs have separate limits); its checkpoint keys are its
+ * own, so the two never overwrite each other's position.
+ */
 export async function stageContacts(ctx: StageContext): Promise<void> {
   const lists =
     ctx.settings.ccSource.kind === 'lists' ? new Set(ctx.settings.ccSource.listIds) : undefined;
-  let next = ctx.checkpoint.contactNext ?? undefined;
-  do {
-    const page = await ctx.clients.cc.contacts.list(
+  const fetchPage = (next: string | undefined): Promise<ContactPage> =>
+    ctx.clients.cc.contacts.list(
       {
         // `all` includes deleted and unsubscribed contacts: both must be linked, never recreated.
         status: ['all'],
         include: CONTACT_INCLUDE,
         limit: 500,
+        // The first page says how many there are, for the run's ETA.
+        ...(next ? {} : { include_count: true }),
       },
       next,
     );
+  let pending: Promise<ContactPage> | undefined = early(
+    fetchPage(ctx.checkpoint.contactNext ?? undefined),
+  );
+  while (pending) {
+    const page: ContactPage = await pending;
+    const next = page.next;
+    pending = next ? early(fetchPage(next)) : undefined;
     const rows = page.items.map((contact) => {
       const snapshot = contactSnapshot(contact);
       const email = normaliseEmail(snapshot.email_address?.address);
@@ -154,10 +183,6 @@ export async function stageContacts(ctx: StageContext): Promise<void> {
         snapshot: JSON.stringify(snapshot),
       };
     });
-    next = page.next;
-    const checkpoint: StageCheckpoint = next
-      ? { ...ctx.checkpoint, contactNext: next }
-      : { ...ctx.checkpoint, contactNext: null, contactsDone: true };
     await ctx.db.transaction().execute(async (trx) => {
       if (rows.length > 0) {
         await trx
@@ -166,11 +191,25 @@ export async function stageContacts(ctx: StageContext): Promise<void> {
           .onConflict((oc) => oc.columns(['run_id', 'contact_id']).doNothing())
           .execute();
       }
-      await ctx.saveCheckpoint(checkpoint, trx);
+      await ctx.saveCheckpoint(
+        {
+          ...(next ? { contactNext: next } : { contactNext: null, contactsDone: true }),
+          ...(page.count !== undefined ? { contactsTotal: page.count } : {}),
+        },
+        trx,
+      );
     });
-    ctx.checkpoint = checkpoint;
     await ctx.onPage('contacts', rows.length);
-  } while (next);
+  }
+}
+
+/**
+ * A request started ahead of its use: its failure is handled where it is awaited, not
+ * reported as unhandled while the current page is still being stored.
+ */
+function early<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 async function loadOrganizations(clients: CompanyClients, persons: PipedrivePerson[]) {
