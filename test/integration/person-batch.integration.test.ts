@@ -129,4 +129,28 @@ describe('batched person jobs', () => {
     expect(ccCalls('PUT', /^\/v3\/contacts\//) - puts).toBe(2);
     for (const l of pair) expect(account().contacts.get(l.contact_id)!.job_title).toBe('Just two');
   });
+
+  it('a deleted person keeps its mark through later syncs, and its duplicate takes the contact', async () => {
+    const gone = linked[9]!;
+    const email = company().persons.get(gone.person_id)!.emails[0]!.value;
+    const twin = world.pd.control.ui.createPerson(companyId, {
+      name: 'Same Email',
+      emails: [{ value: email, primary: true, label: 'work' }],
+    });
+    // The twin is newer: the linked person owns the email, the twin is its duplicate.
+    expect((await sync([twin.id]))[0]).toContain('record_error');
+
+    world.pd.control.ui.deletePerson(companyId, gone.person_id);
+    await sync([gone.person_id]);
+    const links = await database.db
+      .selectFrom('links')
+      .select(['person_id', 'contact_id', 'state'])
+      .where('contact_id', '=', gone.contact_id)
+      .execute();
+    expect(links).toEqual([{ person_id: twin.id, contact_id: gone.contact_id, state: 'active' }]);
+    // Nothing was deleted, unsubscribed or created in CC for the deletion.
+    const contact = account().contacts.get(gone.contact_id)!;
+    expect(contact.deletedAt).toBeUndefined();
+    expect(contact.email?.permission).toBe('implicit');
+  });
 });

@@ -38,8 +38,6 @@ export function disabledFeatures(): string[] {
  * behaviour; `npm run simulate -- --all-ops` runs them anyway, to see the failures.
  */
 export const skippedOps: Record<string, string> = {
-  'pd.delete':
-    'after a person is deleted its link stays active (the pair still counts as synced) and a dry-run still plans mark_link',
   'pd.merge':
     'the merged-away person keeps an active link, and a survivor that takes over the email does not take over the link',
   'pd.email':

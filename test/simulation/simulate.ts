@@ -14,6 +14,10 @@ import { pollConstantContact } from '../../server/sync/engine/cc-poll.ts';
 import { syncPerson } from '../../server/sync/engine/person.ts';
 import { createRng } from '../fakes/shared/prng.ts';
 import { skippedOps } from './features.ts';
+
+/** `SIM_OPS=pd.delete,pd.merge`: run these skipped ops too (to work on one at a time). */
+const alsoEnabled = new Set((process.env.SIM_OPS ?? '').split(',').filter(Boolean));
+
 import { checkInvariants } from './invariants.ts';
 import { armKill, ccOps, clearFaults, faultOps, pipedriveOps } from './ops.ts';
 import { createTenant, runScan, type Tenant } from './tenant.ts';
@@ -82,7 +86,7 @@ export async function runSeed(
     dropped: 0,
     failed: new Map(),
     pollErrors: 0,
-    enabled: (name) => options.allOps === true || !(name in skippedOps),
+    enabled: (name) => options.allOps === true || !(name in skippedOps) || alsoEnabled.has(name),
   };
   try {
     for (let i = 0; i < ops; i++) {

@@ -318,9 +318,13 @@ export async function recordBatch(
       continue;
     }
     const base = item.plan.base;
-    // A pair whose link was just marked (person or contact deleted, out of rule) keeps that
-    // mark: upserting it as active here would undo it.
-    const marked = item.plan.actions.some((a) => a.kind === 'mark_link');
+    // A pair whose link was just marked (person or contact deleted, out of rule), or already
+    // was, keeps that mark: upserting it as active here would undo it.
+    const marked = item.plan.actions.some(
+      (a) =>
+        (a.kind === 'mark_link' && a.state !== 'active') ||
+        (a.kind === 'nothing' && a.reason === 'already_marked'),
+    );
     if (!base || marked || personId === null || contactId === null || !email) continue;
     if (!item.plan.actions.some((a) => a.kind === 'record_error'))
       healed.push({ personId, contactId });

@@ -110,10 +110,15 @@ export async function syncPersons(
       let contact: ContactSnapshot | null = null;
       if (linkRow?.contact_id) contact = await readContact(ctx.clients, linkRow.contact_id);
       else if (email?.ok) contact = await contactByEmail(ctx.clients, email.email);
-      results.set(
-        index,
-        await syncPair(deps, ctx, { personId: job.personId, person, contact, linkRow }, deferred),
+      const kinds = await syncPair(
+        deps,
+        ctx,
+        { personId: job.personId, person, contact, linkRow },
+        deferred,
       );
+      results.set(index, kinds);
+      if (!person && linkRow?.person_id && kinds.includes('mark_link'))
+        await promoteDuplicate(deps, ctx, linkRow.email, job.personId, deferred);
     }
     await flushDeferred(deps, ctx, deferred);
   }
@@ -121,6 +126,40 @@ export async function syncPersons(
 }
 
 type LinkRow = Selectable<DB['links']>;
+
+/**
+ * A linked person was deleted: another person with the same primary email, reported until now
+ * as its duplicate (DESIGN §3: the oldest owns an email), becomes the owner and takes the
+ * contact over at once, rather than at the next scan.
+ */
+async function promoteDuplicate(
+  deps: PersonSyncDeps,
+  ctx: SyncContext,
+  email: string,
+  deletedId: number,
+  deferred: BatchItem[],
+): Promise<void> {
+  const candidates: PersonSnapshot[] = [];
+  for (const { id } of await ctx.clients.pipedrive.persons.searchByEmail(email)) {
+    if (id === deletedId) continue;
+    const candidate = await readPerson(ctx.clients, id, ctx.fields);
+    const primary = candidate ? personEmail(candidate.emails) : undefined;
+    if (candidate && primary?.ok && primary.email === email) candidates.push(candidate);
+  }
+  const [owner] = candidates.sort(
+    (a, b) => (a.add_time ?? '').localeCompare(b.add_time ?? '') || a.id - b.id,
+  );
+  if (!owner) return;
+  const linkRow = await deps.db
+    .selectFrom('links')
+    .selectAll()
+    .where('connection_id', '=', ctx.connectionId)
+    .where('person_id', '=', owner.id)
+    .executeTakeFirst();
+  if (linkRow) return;
+  const contact = await contactByEmail(ctx.clients, email);
+  await syncPair(deps, ctx, { personId: owner.id, person: owner, contact, linkRow }, deferred);
+}
 
 /**
  * Groups contacts by a list each is already on, as few groups as it can: the list most of the
@@ -190,6 +229,7 @@ export async function syncPair(
           .where('connection_id', '=', ctx.connectionId)
           .where('email', '=', email.email)
           .where('person_id', '!=', pair.personId)
+          .where('state', '!=', 'person_deleted')
           .executeTakeFirst()
       : undefined;
   const link: LinkSnapshot | null = linkRow?.person_id
