@@ -260,11 +260,13 @@ async function quiesce(run: Run): Promise<string[]> {
     return false;
   };
   if (!(await settle())) violations.push(`still writing after ${QUIESCE_ROUNDS} quiesce rounds`);
-  if (run.dropped > 0) {
-    const result = await runScan(world, t, 'scan');
-    t.trace.push(`sync now (${run.dropped} webhooks were lost): ${JSON.stringify(result.counts)}`);
-    if (!(await settle())) violations.push('still writing after "Sync now"');
-  }
+  // The scheduled full scan (engine/scan.ts) runs at least hourly: it finds what no webhook
+  // or poll reported (webhooks lost, CC deletes that did not move updated_at).
+  const result = await runScan(world, t, 'scan');
+  t.trace.push(
+    `scheduled scan (${run.dropped} webhooks were lost): ${JSON.stringify(result.counts)}`,
+  );
+  if (!(await settle())) violations.push('still writing after the scheduled scan');
   // Converged means a full reconciliation now would change nothing.
   const dry = await runScan(world, t, 'dry_run');
   const pendingWork = Object.entries(dry.counts).filter(

@@ -16,6 +16,7 @@ import type { SyncAction } from '../core/actions.ts';
 import type { ContactSnapshot, PersonSnapshot } from '../core/map.ts';
 import { contactMatchesBase } from '../core/map.ts';
 import { personEmail } from '../core/normalise.ts';
+import { recordError } from './execute.ts';
 import {
   loadContext,
   type PersonSyncDeps,
@@ -179,8 +180,24 @@ async function syncContact(
         .where('connection_id', '=', ctx.connectionId)
         .where('person_id', '=', personId)
         .executeTakeFirst();
-      // That person is linked to another contact: this one is not its counterpart.
-      if (taken) return ['nothing'];
+      // That person is linked to another contact (its email moved to this contact's address):
+      // this one is not its counterpart, and says so rather than stay unsynced in silence.
+      if (taken) {
+        await deps.db
+          .transaction()
+          .execute((trx) =>
+            recordError(
+              trx,
+              ctx.connectionId,
+              { personId: null, contactId: contact.contact_id },
+              'EMAIL_COLLISION',
+              {
+                detail: `Pipedrive person ${personId} has this email but is synced with another contact.`,
+              },
+            ),
+          );
+        return ['record_error'];
+      }
     }
   }
   return syncPair(deps, ctx, { personId, person, contact, linkRow });
