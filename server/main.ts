@@ -18,6 +18,7 @@ import { createDatabase } from './db/database.ts';
 import { freePort } from './db/embedded.ts';
 import { migrate } from './db/migrate.ts';
 import { openPostgresServer } from './db/server.ts';
+import { classifyJobError } from './jobs/classify.ts';
 import { prune } from './jobs/prune.ts';
 import {
   batched,
@@ -32,7 +33,7 @@ import { createLogger } from './log.ts';
 import { collectContact, dueEngagementPolls, pollEngagement } from './sync/engagement/poll.ts';
 import { duePolls, pollConstantContact } from './sync/engine/cc-poll.ts';
 import { initialSyncJob } from './sync/engine/initial.ts';
-import { syncPersons } from './sync/engine/person.ts';
+import { recordJobGivenUp, syncPersons } from './sync/engine/person.ts';
 import { dueScans } from './sync/engine/scan.ts';
 import { startRun } from './sync/runs.ts';
 
@@ -175,8 +176,20 @@ try {
       boss,
       {
         'sync.initial': (payload, job) => initialSyncJob({ db, apis, logger }, payload, job),
-        'pipedrive.person-changed': batched(async (payloads) => {
-          await syncPersons({ db, apis, logger }, payloads);
+        'pipedrive.person-changed': batched(async (payloads, jobs) => {
+          try {
+            await syncPersons({ db, apis, logger }, payloads);
+          } catch (error) {
+            // On its last try, or when retrying cannot help, each person shows the error.
+            const outcome = classifyJobError(error, Date.now());
+            for (const [i, job] of jobs.entries()) {
+              const last = (job.retryCount ?? 0) >= (job.retryLimit ?? 0);
+              const payload = payloads[i];
+              if (payload && (outcome.kind === 'stop' || (outcome.kind === 'retry' && last)))
+                await recordJobGivenUp({ db, apis, logger }, payload, error);
+            }
+            throw error;
+          }
         }),
         'cc.poll': async (payload) => {
           const polled = await pollConstantContact({ db, apis, logger }, payload);

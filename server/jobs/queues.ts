@@ -178,7 +178,7 @@ export type Handlers = Partial<{
 
 /** A handler that takes every job a fetch brought at once (see `batched`). */
 export interface BatchHandler<P> {
-  batch: (payloads: P[], jobs: Job<unknown>[]) => Promise<void>;
+  batch: (payloads: P[], jobs: JobWithMetadata<unknown>[]) => Promise<void>;
 }
 
 /**
@@ -186,7 +186,9 @@ export interface BatchHandler<P> {
  * person jobs send their Constant Contact updates in one import). It must be safe to run again
  * for all of them: on a transient failure the whole batch is retried.
  */
-export function batched<P>(batch: (payloads: P[], jobs: Job<unknown>[]) => Promise<void>) {
+export function batched<P>(
+  batch: (payloads: P[], jobs: JobWithMetadata<unknown>[]) => Promise<void>,
+) {
   return { batch } satisfies BatchHandler<P>;
 }
 

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keyring } from '../../server/crypto.ts';
-import { syncPersons } from '../../server/sync/engine/person.ts';
+import { recordJobGivenUp, syncPersons } from '../../server/sync/engine/person.ts';
 import { DEMO_ACCOUNT_ID } from '../fakes/constant-contact/demo.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import {
@@ -152,5 +152,31 @@ describe('batched person jobs', () => {
     const contact = account().contacts.get(gone.contact_id)!;
     expect(contact.deletedAt).toBeUndefined();
     expect(contact.email?.permission).toBe('implicit');
+  });
+
+  it('a job given up under an outage leaves the person an error, resolved by its next sync', async () => {
+    const l = linked[10]!;
+    company().persons.get(l.person_id)!.job_title = 'During the outage';
+    world.cc.control.addFault({ method: 'PUT', path: '^/v3/contacts/', status: 503, times: 50 });
+    const deps = engineDeps(database.db, world, keyring);
+    const error = await syncPersons(deps, [{ companyId, personId: l.person_id }]).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).not.toBeNull();
+    await recordJobGivenUp(deps, { companyId, personId: l.person_id }, error);
+    const open = () =>
+      database.db
+        .selectFrom('contact_errors')
+        .select('code')
+        .where('person_id', '=', l.person_id)
+        .where('resolved_at', 'is', null)
+        .execute();
+    expect(await open()).toEqual([{ code: 'PROVIDER_UNAVAILABLE' }]);
+
+    world.cc.control.clearFaults();
+    await sync([l.person_id]);
+    expect(account().contacts.get(l.contact_id)!.job_title).toBe('During the outage');
+    expect(await open()).toEqual([]);
   });
 });

@@ -43,9 +43,6 @@ export const skippedOps: Record<string, string> = {
   'pd.email':
     'about 1 seed in 15: an email moved onto the address of an unlinked contact leaves the dry-run planning a person for that contact (it shows EMAIL_COLLISION), or a collision leaves person and contact on different emails without an error',
   'cc.email': 'as pd.email',
-  'fault.reset':
-    'a person job that keeps losing its connection is given up by pg-boss (retryLimit 5) with no contact error: the change is lost and nothing shows it',
-  'fault.timeout': 'as fault.reset',
   ...Object.fromEntries(
     (process.env.SIM_SKIP ?? '')
       .split(',')
@@ -63,7 +60,4 @@ export function opsSkipped(allOps: boolean): string[] {
 }
 
 /** Invariants not yet enforced, with the engine behaviour that breaks them. */
-export const skippedInvariants: Record<string, string> = {
-  failedJobVisible:
-    'a person job pg-boss gives up on (5 retries, e.g. under repeated 5xx) records no contact error; the simulation still reports such jobs in the trace',
-};
+export const skippedInvariants: Record<string, string> = {};

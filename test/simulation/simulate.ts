@@ -11,7 +11,7 @@
 import { classifyJobError } from '../../server/jobs/classify.ts';
 import { queues } from '../../server/jobs/queues.ts';
 import { pollConstantContact } from '../../server/sync/engine/cc-poll.ts';
-import { syncPerson } from '../../server/sync/engine/person.ts';
+import { recordJobGivenUp, syncPerson } from '../../server/sync/engine/person.ts';
 import { createRng } from '../fakes/shared/prng.ts';
 import { skippedOps } from './features.ts';
 
@@ -190,6 +190,8 @@ async function deliver(run: Run, index: number): Promise<string | null> {
     const message = error instanceof Error ? error.message : String(error);
     if (outcome.kind === 'stop' || job.attempt >= PERSON_JOB_RUNS) {
       run.failed.set(job.personId, message);
+      // What the worker does when pg-boss gives up (server/main.ts).
+      await recordJobGivenUp(world.deps, { companyId: t.companyId, personId: job.personId }, error);
       return `${label}: failed for good (${outcome.kind}): ${message}${killed}`;
     }
     run.pending.push({ personId: job.personId, attempt: job.attempt + 1 });

@@ -10,12 +10,14 @@
  * found by the scheduled scan (scan.ts) or "Sync now".
  */
 import type { Selectable } from 'kysely';
+import { toAppError } from '../../api/app-error.ts';
 import { decideRetry, isApiError } from '../../api/errors.ts';
 import type { AppApis, CompanyClients } from '../../app.ts';
 import { conflictingContactId } from '../../constant-contact/client.ts';
 import type { CcContact } from '../../constant-contact/schemas.ts';
 import type { Database } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
+import { isAppError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { LinkSnapshot, Plan, SyncAction } from '../core/actions.ts';
 import type { CompiledField } from '../core/fields.ts';
@@ -25,7 +27,14 @@ import { personEmail } from '../core/normalise.ts';
 import { plan } from '../core/plan.ts';
 import { compileMapping, connectionSettings } from '../settings.ts';
 import { ccStatusOf, showCcStatus } from './cc-status.ts';
-import { type BatchItem, importable, putContact, recordBatch, writeBatch } from './execute.ts';
+import {
+  type BatchItem,
+  importable,
+  putContact,
+  recordBatch,
+  recordError,
+  writeBatch,
+} from './execute.ts';
 import { loadFields } from './fields.ts';
 import { planSettings } from './initial.ts';
 import { CONTACT_INCLUDE, contactSnapshot, personSnapshot } from './stage.ts';
@@ -126,6 +135,30 @@ export async function syncPersons(
 }
 
 type LinkRow = Selectable<DB['links']>;
+
+/**
+ * A person job given up (its last retry failed, or retrying cannot help): the person shows the
+ * error with its fix, so the change is not lost in silence. Resolved when the person next syncs.
+ */
+export async function recordJobGivenUp(
+  deps: PersonSyncDeps,
+  job: { companyId: number; personId: number },
+  error: unknown,
+): Promise<void> {
+  const connection = await deps.db
+    .selectFrom('connections')
+    .select('id')
+    .where('company_id', '=', job.companyId)
+    .executeTakeFirst();
+  if (!connection) return;
+  const code = isAppError(error) ? error.code : (toAppError(error)?.code ?? 'INTERNAL');
+  const detail = error instanceof Error ? error.message : String(error);
+  await deps.db.transaction().execute((trx) =>
+    recordError(trx, connection.id, { personId: job.personId, contactId: null }, code, {
+      detail: `The sync of this person gave up: ${detail}`,
+    }),
+  );
+}
 
 /**
  * A linked person was deleted: another person with the same primary email, reported until now
