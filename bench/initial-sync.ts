@@ -128,7 +128,7 @@ const progress = setInterval(async () => {
     .executeTakeFirst();
   if (row)
     process.stderr.write(
-      `  ${((performance.now() - started) / 1000).toFixed(1)} s ${row.phase ?? "starting"}: ${row.done}/${row.total ?? "?"}\n`,
+      `  ${((performance.now() - started) / 1000).toFixed(1)} s ${row.phase ?? 'starting'}: ${row.done}/${row.total ?? '?'}\n`,
     );
 }, 1_000);
 const result = await runInitialSync(

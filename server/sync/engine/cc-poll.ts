@@ -183,19 +183,17 @@ async function syncContact(
       // That person is linked to another contact (its email moved to this contact's address):
       // this one is not its counterpart, and says so rather than stay unsynced in silence.
       if (taken) {
-        await deps.db
-          .transaction()
-          .execute((trx) =>
-            recordError(
-              trx,
-              ctx.connectionId,
-              { personId: null, contactId: contact.contact_id },
-              'EMAIL_COLLISION',
-              {
-                detail: `Pipedrive person ${personId} has this email but is synced with another contact.`,
-              },
-            ),
-          );
+        await deps.db.transaction().execute((trx) =>
+          recordError(
+            trx,
+            ctx.connectionId,
+            { personId: null, contactId: contact.contact_id },
+            'EMAIL_COLLISION',
+            {
+              detail: `Pipedrive person ${personId} has this email but is synced with another contact.`,
+            },
+          ),
+        );
         return ['record_error'];
       }
     }
