@@ -168,6 +168,20 @@ try {
         },
         'demo: installed in the Pipedrive fake and connected to the Constant Contact fake',
       );
+      // The demo's campaigns reach the persons' panels within seconds of the first sync, not at
+      // the next scheduled engagement poll (up to a minute later).
+      const connection = await db
+        .selectFrom('connections')
+        .select('id')
+        .where('company_id', '=', installed.companyId)
+        .executeTakeFirst();
+      if (connection)
+        await enqueue(
+          boss,
+          'engagement.poll',
+          { connectionId: connection.id },
+          { singletonKey: engagementJobKey(connection.id), startAfter: 8 },
+        );
     }
   }
 
