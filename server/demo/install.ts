@@ -128,9 +128,18 @@ export async function activateDemoSync(
       'contact_errors',
       'sync_runs',
       'sync_intents',
+      'engagement_state',
+      'engagement_reports',
+      'engagement_seen',
+      'engagement_contacts',
     ] as const) {
       await trx.deleteFrom(table).where('connection_id', '=', connection.id).execute();
     }
+    // The fake forgot the activity types the app created there.
+    await trx
+      .deleteFrom('engagement_activity_types')
+      .where('company_id', '=', input.companyId)
+      .execute();
     await trx
       .updateTable('connections')
       .set({ status: 'setup', cursors: '{}', cc_status_field_key: null })

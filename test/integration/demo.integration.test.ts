@@ -72,6 +72,7 @@ describe('demo mode', () => {
     first.p.child.kill('SIGTERM');
     expect((await first.p.exited).code).toBe(0);
 
+    const restartedAt = new Date();
     const second = await startDemo(databaseUrl);
     const after = await session(second.url);
     expect(after.companyId).toBe(before.companyId);
@@ -93,8 +94,26 @@ describe('demo mode', () => {
     );
     await client.end();
     expect(counts.rows[0]).toEqual({ installations: 1, connections: 1 });
+    // The restarted fakes forgot the first run's activities: the demo's engagement is recorded
+    // again on them (one poll queued right after the first sync).
+    await expect
+      .poll(
+        async () => {
+          const c = new pg.Client({ connectionString: databaseUrl });
+          await c.connect();
+          const { rows } = await c.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM engagement_seen
+             WHERE state = 'recorded' AND recorded_at > $1`,
+            [restartedAt],
+          );
+          await c.end();
+          return rows[0]?.n ?? 0;
+        },
+        { timeout: 40_000, interval: 500 },
+      )
+      .toBeGreaterThan(0);
 
     second.p.child.kill('SIGTERM');
     expect((await second.p.exited).code).toBe(0);
-  });
+  }, 150_000);
 });
