@@ -258,7 +258,14 @@ export async function syncPair(
           .selectFrom('links')
           .select('person_id')
           .where('connection_id', '=', ctx.connectionId)
-          .where('email', '=', email.email)
+          .where((eb) =>
+            eb.or([
+              eb('email', '=', email.email),
+              // The contact with this email is linked to another person already (its email
+              // changed in CC before the poll told that person): that person keeps it.
+              ...(contact ? [eb('contact_id', '=', contact.contact_id)] : []),
+            ]),
+          )
           .where('person_id', '!=', pair.personId)
           .where('state', '!=', 'person_deleted')
           .executeTakeFirst()
