@@ -113,3 +113,22 @@ function lexLess(a: readonly number[], b: readonly number[]): boolean {
   }
   return false;
 }
+
+/**
+ * Seconds between two runs of a recurring job of one connection (a poll), when such runs may
+ * spend `share` of the day's requests, each costs `callsPerRun`, and `connections` share the
+ * application key; never more often than every `minSeconds`.
+ */
+export function shareInterval(input: {
+  connections: number;
+  perDay: number;
+  share: number;
+  callsPerRun: number;
+  minSeconds: number;
+}): number {
+  const runsPerDay = (input.perDay * input.share) / input.callsPerRun;
+  return Math.max(
+    input.minSeconds,
+    Math.ceil((86_400 * Math.max(1, input.connections)) / runsPerDay),
+  );
+}

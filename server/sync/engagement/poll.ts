@@ -9,6 +9,7 @@
  * several polls instead of one long burst. When the engagement share of the day is spent, the
  * limiter refuses and the poll ends where it is, keeping its place for tomorrow.
  */
+import { shareInterval } from '../../api/cc-policy.ts';
 import { isApiError } from '../../api/errors.ts';
 import { ccRateLimits } from '../../constant-contact/provider.ts';
 import type { Database } from '../../db/database.ts';
@@ -212,8 +213,13 @@ export function engagementIntervalSeconds(
   activeConnections: number,
   perDay: number = ccRateLimits.perDay,
 ): number {
-  const pollsPerDay = (perDay * ENGAGEMENT_SHARE) / CALLS_PER_QUIET_POLL;
-  return Math.max(300, Math.ceil((86_400 * Math.max(1, activeConnections)) / pollsPerDay));
+  return shareInterval({
+    connections: activeConnections,
+    perDay,
+    share: ENGAGEMENT_SHARE,
+    callsPerRun: CALLS_PER_QUIET_POLL,
+    minSeconds: 300,
+  });
 }
 
 /** Active connections whose next engagement poll is due (`engagement.poll-due` queues them). */

@@ -10,6 +10,7 @@
  */
 
 import { sql } from 'kysely';
+import { shareInterval } from '../../api/cc-policy.ts';
 import { ccRateLimits } from '../../constant-contact/provider.ts';
 import type { Database } from '../../db/database.ts';
 import type { SyncAction } from '../core/actions.ts';
@@ -45,8 +46,13 @@ export function pollIntervalSeconds(
   activeConnections: number,
   perDay: number = ccRateLimits.perDay,
 ): number {
-  const pollsPerDay = (perDay * POLL_SHARE_OF_DAY) / CALLS_PER_POLL;
-  return Math.max(60, Math.ceil((86_400 * Math.max(1, activeConnections)) / pollsPerDay));
+  return shareInterval({
+    connections: activeConnections,
+    perDay,
+    share: POLL_SHARE_OF_DAY,
+    callsPerRun: CALLS_PER_POLL,
+    minSeconds: 60,
+  });
 }
 
 export async function pollConstantContact(
