@@ -38,8 +38,6 @@ export function disabledFeatures(): string[] {
  * behaviour; `npm run simulate -- --all-ops` runs them anyway, to see the failures.
  */
 export const skippedOps: Record<string, string> = {
-  'pd.merge':
-    'about 1 seed in 15 (30 seeds with SIM_OPS=pd.merge): a survivor is sent a Pipedrive write that changes nothing, or a dry-run after quiesce still plans a link',
   'pd.email':
     'about 1 seed in 15: an email moved onto the address of an unlinked contact leaves the dry-run planning a person for that contact (it shows EMAIL_COLLISION), or a collision leaves person and contact on different emails without an error',
   'cc.email': 'as pd.email',

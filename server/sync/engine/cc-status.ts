@@ -126,18 +126,25 @@ export async function showCcStatus(
   status: CcStatus,
   /** The field's key when the caller has it already (ensureStatusField), for a run of writes. */
   knownKey?: string,
+  /**
+   * The person's custom fields as the caller just read them: when the field already says it
+   * (a Pipedrive merge copies it from the merged person), nothing is sent.
+   */
+  shown?: Readonly<Record<string, unknown>> | null,
 ): Promise<CcStatus | null> {
   const value = statusToWrite(link.written, status);
   if (value === null) return null;
   const key = knownKey ?? (await ensureStatusField(deps));
   if (!key) return null;
-  try {
-    await deps.clients.pipedrive.persons.patch(link.personId, {
-      custom_fields: { [key]: value },
-    } as Parameters<CompanyClients['pipedrive']['persons']['patch']>[1]);
-  } catch (error) {
-    if (isApiError(error) && (error.status === 404 || error.status === 410)) return null;
-    throw error;
+  if (shown?.[key] !== value) {
+    try {
+      await deps.clients.pipedrive.persons.patch(link.personId, {
+        custom_fields: { [key]: value },
+      } as Parameters<CompanyClients['pipedrive']['persons']['patch']>[1]);
+    } catch (error) {
+      if (isApiError(error) && (error.status === 404 || error.status === 410)) return null;
+      throw error;
+    }
   }
   await deps.db
     .updateTable('links')

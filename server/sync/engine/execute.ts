@@ -13,7 +13,7 @@ import type { CcContact } from '../../constant-contact/schemas.ts';
 import type { Database } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
 import type { Plan, SyncAction } from '../core/actions.ts';
-import type { ContactSnapshot } from '../core/map.ts';
+import type { ContactSnapshot, PersonSnapshot } from '../core/map.ts';
 import type { ContactWrite } from '../core/map-write.ts';
 import { importRow } from './import-rows.ts';
 
@@ -24,6 +24,8 @@ export interface BatchItem {
   email: string | null;
   /** The contact as read, when there is one: an update the import cannot make is PUT over it. */
   contact?: ContactSnapshot | null;
+  /** The person as read, when there is one (its status field is not written again). */
+  person?: PersonSnapshot | null;
 }
 
 export interface ExecuteContext {

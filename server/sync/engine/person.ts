@@ -300,6 +300,7 @@ export async function syncPair(
     contactId: contact?.contact_id ?? null,
     email: email?.ok ? email.email : contactEmail,
     contact,
+    person,
   };
   if (deferred && batchable(item)) deferred.push(item);
   else await applyPairs(deps, ctx, [item], false);
@@ -390,7 +391,7 @@ async function applyPairs(
   for (const item of items) {
     if (!item.contact) continue;
     const revived = item.plan.actions.some((a) => a.kind === 'revive_contact');
-    await showStatusOfLink(deps, ctx, item.contact, revived);
+    await showStatusOfLink(deps, ctx, item.contact, revived, item.person);
   }
 }
 
@@ -418,6 +419,7 @@ export async function showStatusOfLink(
   ctx: SyncContext,
   contact: ContactSnapshot,
   revived: boolean,
+  person?: PersonSnapshot | null,
 ): Promise<void> {
   const link = await deps.db
     .selectFrom('links')
@@ -430,6 +432,8 @@ export async function showStatusOfLink(
     { db: deps.db, clients: ctx.clients, connectionId: ctx.connectionId, logger: deps.logger },
     { personId: link.person_id, written: link.cc_status },
     ccStatusOf(contact, revived),
+    undefined,
+    person?.id === link.person_id ? person.custom_fields : undefined,
   );
 }
 
