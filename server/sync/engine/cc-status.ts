@@ -127,8 +127,8 @@ export async function showCcStatus(
   /** The field's key when the caller has it already (ensureStatusField), for a run of writes. */
   knownKey?: string,
   /**
-   * The person's custom fields as the caller just read them: when the field already says it
-   * (a Pipedrive merge copies it from the merged person), nothing is sent.
+   * The person's custom fields as the caller just read them (read here otherwise): when the
+   * field already says it (a Pipedrive merge copies it from the merged person), nothing is sent.
    */
   shown?: Readonly<Record<string, unknown>> | null,
 ): Promise<CcStatus | null> {
@@ -136,7 +136,20 @@ export async function showCcStatus(
   if (value === null) return null;
   const key = knownKey ?? (await ensureStatusField(deps));
   if (!key) return null;
-  if (shown?.[key] !== value) {
+  // Status writes are rare, so when the caller has not just read the person, one read makes
+  // sure no write is sent that would change nothing.
+  let current = shown;
+  if (current === undefined || current === null) {
+    try {
+      const person = await deps.clients.pipedrive.persons.get({ id: link.personId });
+      if (person.is_deleted) return null;
+      current = (person.custom_fields ?? {}) as Record<string, unknown>;
+    } catch (error) {
+      if (isApiError(error) && (error.status === 404 || error.status === 410)) return null;
+      throw error;
+    }
+  }
+  if (current[key] !== value) {
     try {
       await deps.clients.pipedrive.persons.patch(link.personId, {
         custom_fields: { [key]: value },

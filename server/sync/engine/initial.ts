@@ -287,10 +287,13 @@ async function showStagedStatuses(
       cc_status: string | null;
       state: string;
       contact: ContactSnapshot;
+      shown: Record<string, unknown> | null;
     }>`
-      SELECT l.person_id, l.cc_status, l.state, c.snapshot AS contact
+      SELECT l.person_id, l.cc_status, l.state, c.snapshot AS contact,
+        p.snapshot->'custom_fields' AS shown
       FROM links l
       JOIN sync_stage_contacts c ON c.run_id = ${runId} AND c.contact_id = l.contact_id
+      LEFT JOIN sync_stage_persons p ON p.run_id = ${runId} AND p.person_id = l.person_id
       WHERE l.connection_id = ${deps.connectionId} AND l.person_id > ${after}
         AND l.person_id <= ${upTo} AND l.state IN ('active', 'contact_deleted')
         AND (l.cc_status IS NOT NULL OR c.snapshot->>'deleted_at' IS NOT NULL
@@ -315,6 +318,8 @@ async function showStagedStatuses(
             { personId: row.person_id, written: row.cc_status },
             ccStatusOf(row.contact, revived),
             key ?? undefined,
+            // As read by this run: a status a Pipedrive merge already copied is not sent again.
+            row.shown,
           ),
         { maxAttempts: 5, maxWaitMs: 10_000 },
       );
