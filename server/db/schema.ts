@@ -206,12 +206,18 @@ export interface Links {
   updated_at: Generated<Timestamp>;
 }
 
+export interface PipedriveCalls {
+  at: Generated<Timestamp>;
+  company_id: number;
+}
+
 export interface PipedriveRateState {
   burst_limit: number | null;
   burst_remaining: number | null;
   burst_reset_at: Timestamp | null;
   company_id: number;
   daily_budget: number | null;
+  throttled_until: Timestamp | null;
   updated_at: Generated<Timestamp>;
 }
 
@@ -289,6 +295,7 @@ export interface DB {
   engagement_state: EngagementState;
   installations: Installations;
   links: Links;
+  pipedrive_calls: PipedriveCalls;
   pipedrive_rate_state: PipedriveRateState;
   schema_migrations: SchemaMigrations;
   sync_intents: SyncIntents;

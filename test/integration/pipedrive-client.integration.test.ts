@@ -222,6 +222,32 @@ describe('Pipedrive client through the official SDK', () => {
     }
   });
 
+  it('paces calls to the rolling burst window from its own log: no 429, never over the limit', async () => {
+    fake.control.setRateLimits({ burstPerWindow: 8, windowMs: 2_000 });
+    try {
+      const pd = client(secondCompanyId);
+      await pd.persons.list({ limit: 1 }); // the first answer says the limit (x-ratelimit-limit)
+      await new Promise((r) => setTimeout(r, 2_100)); // an empty window to start from
+      fake.control.clearRequests();
+      await Promise.all(Array.from({ length: 24 }, () => pd.persons.list({ limit: 1 })));
+      const arrivals = fake.control
+        .requests()
+        .filter((r) => r.path === '/api/v2/persons')
+        .map((r) => ({ at: r.at, status: r.status }));
+      expect(arrivals.filter((r) => r.status === 429)).toEqual([]);
+      expect(arrivals).toHaveLength(24);
+      const busiest = Math.max(
+        ...arrivals.map((a) => arrivals.filter((b) => b.at >= a.at && b.at < a.at + 2_000).length),
+      );
+      expect(busiest).toBeLessThanOrEqual(8);
+      // 24 calls at 8 per window take three windows at least: the log held them back.
+      const span = Math.max(...arrivals.map((a) => a.at)) - Math.min(...arrivals.map((a) => a.at));
+      expect(span).toBeGreaterThanOrEqual(4_000);
+    } finally {
+      fake.control.setRateLimits({ burstPerWindow: undefined, windowMs: 2_000 });
+    }
+  });
+
   it('stops at its share of the daily budget before calling Pipedrive', async () => {
     const budget = createPipedriveBudget(tdb.db, { share: SHARE });
     const id = secondCompanyId;
