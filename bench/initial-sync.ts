@@ -155,6 +155,8 @@ const calls = (await fakes.ask({ op: 'count' })) as {
   cc: number;
   pd: number;
   paths: Record<string, number>;
+  throttled: number;
+  timeline: { cc: number[]; pd: number[] };
 };
 const fakesRss = (await fakes.ask({ op: 'rss' })) as { peak: number };
 // The fakes serve both APIs in parallel; the limit on the whole run is the busier API's calls
@@ -178,7 +180,12 @@ console.table([
     created: (result.counts.create_contact ?? 0) + (result.counts.create_person ?? 0),
   },
 ]);
-if (values.verbose) console.log(calls.paths);
+if (values.verbose) {
+  console.log(calls.paths);
+  console.log(`429 answers: ${calls.throttled}`);
+  console.log(`CC calls per second:        ${calls.timeline.cc.join(' ')}`);
+  console.log(`Pipedrive calls per second: ${calls.timeline.pd.join(' ')}`);
+}
 
 await fakes.ask({ op: 'close' });
 await db.destroy();

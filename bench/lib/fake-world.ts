@@ -58,6 +58,12 @@ function answer(request: FakeWorldRequest): unknown {
         cc: cc.log.all().filter((r) => r.path.startsWith('/v3/')).length,
         pd: pd.log.all().filter((r) => r.path.includes('/api/') || r.path.startsWith('/v1/'))
           .length,
+        throttled: [...cc.log.all(), ...pd.log.all()].filter((r) => r.status === 429).length,
+        // Calls per second of the run on each side (--verbose): where the run waited.
+        timeline: {
+          cc: perSecond(cc.log.all().filter((r) => r.path.startsWith('/v3/'))),
+          pd: perSecond(pd.log.all().filter((r) => r.path.includes('/api/'))),
+        },
         paths: tally(
           [...cc.log.all(), ...pd.log.all()].map(
             (r) => `${r.method} ${r.path.replace(/[0-9a-f-]{36}|\d+/g, ':id')}`,
@@ -70,6 +76,16 @@ function answer(request: FakeWorldRequest): unknown {
       clearInterval(sampler);
       return null;
   }
+}
+
+function perSecond(entries: readonly { at: number }[]): number[] {
+  const first = Math.min(...[...cc.log.all(), ...pd.log.all()].map((r) => r.at));
+  const seconds: number[] = [];
+  for (const e of entries) {
+    const s = Math.floor((e.at - first) / 1000);
+    seconds[s] = (seconds[s] ?? 0) + 1;
+  }
+  return Array.from(seconds, (n) => n ?? 0);
 }
 
 function tally(keys: string[]): Record<string, number> {

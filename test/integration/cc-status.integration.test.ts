@@ -131,6 +131,27 @@ describe('Constant Contact status in Pipedrive', () => {
     }
     expect(unsubscribed).toBeGreaterThanOrEqual(1);
     expect(links.filter((l) => l.cc_status === null).length).toBeGreaterThan(unsubscribed);
+
+    // Each status went to Pipedrive once: written while CC was still being read, then only
+    // recorded on the new link (a second PATCH would change nothing).
+    const updated = new Set(
+      (
+        await database.db
+          .selectFrom('contact_events')
+          .select('person_id')
+          .where('connection_id', '=', connectionId)
+          .where('kind', '=', 'update_person')
+          .execute()
+      ).map((e) => e.person_id),
+    );
+    for (const link of links.filter((l) => l.cc_status !== null)) {
+      const patches = world.pd.log
+        .all()
+        .filter((r) => r.method === 'PATCH' && r.path.endsWith(`/persons/${link.person_id}`));
+      expect(patches.length, `PATCHes of person ${link.person_id}`).toBe(
+        updated.has(link.person_id) ? 2 : 1,
+      );
+    }
   });
 
   it('the poll finds an opt-out that updated_after misses and shows it on the person', async () => {

@@ -111,6 +111,12 @@ export async function runInitialSync(
       .where('id', '=', job.runId)
       .execute();
   };
+  const statusDeps = { db, clients, connectionId: job.connectionId, logger: deps.logger };
+  // Opted-out and pending contacts' persons get their status while CC is still being read
+  // (see statusesWhileReading); not in a dry-run, which writes nothing.
+  const early = job.dryRun
+    ? undefined
+    : statusesWhileReading(statusDeps, { ...job, settings: settings.data, fields, now });
   const stageCtx = {
     db,
     clients,
@@ -119,12 +125,13 @@ export async function runInitialSync(
     fields,
     checkpoint,
     saveCheckpoint,
-    onPage: async (kind: 'persons' | 'contacts', count: number) => {
+    onPage: async (kind: 'persons' | 'contacts', count: number, ids?: string[]) => {
       await db
         .updateTable('sync_runs')
         .set({ done: sql`done + ${count}` })
         .where('id', '=', job.runId)
         .execute();
+      if (ids) early?.page(ids);
       deps.logger.debug({ runId: job.runId, kind, count }, 'staged a page');
     },
   };
@@ -132,7 +139,9 @@ export async function runInitialSync(
     // The two APIs have separate limits: both accounts are read at the same time.
     await setPhase(db, job.runId, 'reading');
     await settleAll([
-      checkpoint.personsDone ? undefined : stagePersons(stageCtx),
+      checkpoint.personsDone
+        ? undefined
+        : stagePersons(stageCtx).then(() => early?.personsStaged()),
       checkpoint.contactsDone ? undefined : stageContacts(stageCtx),
     ]);
   }
@@ -189,8 +198,8 @@ export async function runInitialSync(
 
   // The "Constant Contact status" of linked persons goes to Pipedrive in the background, a
   // group behind the writes, so Pipedrive's budget is spent while CC's imports run.
-  const statusDeps = { db, clients, connectionId: job.connectionId, logger: deps.logger };
-  let statuses: Promise<void> = Promise.resolve();
+  // After the early pass (statusesWhileReading), so a person is never written twice.
+  let statuses: Promise<void> = early?.finish() ?? Promise.resolve();
   let statusError: { error: unknown } | undefined;
   const queueStatuses = (after: number, upTo: number) => {
     if (job.dryRun) return;
@@ -266,6 +275,122 @@ export async function runInitialSync(
     'initial sync finished',
   );
   return result;
+}
+
+/**
+ * The status field of persons the run is about to link to an opted-out, pending or
+ * unconfirmed contact, written while CC's pages are still coming in: at real limits reading
+ * CC takes seconds, and these writes are most of the run's Pipedrive calls, so waiting for the
+ * match would add their whole time to the run (bench/initial-sync). Once every person is
+ * staged (owners of duplicate emails chosen), each stored CC page is matched on its own; the
+ * pages stored before that are matched in one go. Only pairs the planner links (no link
+ * either side has yet) are written, and each write is recorded on the staged person, so the
+ * pass after the writes (showStagedStatuses) finds the field already saying it and only
+ * records it on the new link. Serial, a few writes at a time; a failure stops this early pass
+ * (the pass after the writes covers what it left) and is not the run's failure.
+ */
+function statusesWhileReading(
+  deps: Parameters<typeof showCcStatus>[0],
+  run: {
+    runId: number;
+    settings: ConnectionSettings;
+    fields: readonly CompiledField[];
+    now: () => number;
+  },
+) {
+  let ready = false;
+  let stopped = false;
+  let chain: Promise<void> = Promise.resolve();
+  const queue = (ids: string[] | 'all') => {
+    chain = chain.then(async () => {
+      if (stopped) return;
+      try {
+        await showPairStatuses(deps, run, ids);
+      } catch (error) {
+        stopped = true;
+        deps.logger?.warn(
+          { runId: run.runId, error: toAppError(error)?.code ?? (error as Error)?.name },
+          'status writes during the read stopped; the pass after the writes covers them',
+        );
+      }
+    });
+  };
+  return {
+    personsStaged() {
+      ready = true;
+      queue('all');
+    },
+    page(ids: string[]) {
+      if (ready) queue(ids);
+    },
+    finish: () => chain,
+  };
+}
+
+async function showPairStatuses(
+  deps: Parameters<typeof showCcStatus>[0],
+  run: {
+    runId: number;
+    settings: ConnectionSettings;
+    fields: readonly CompiledField[];
+    now: () => number;
+  },
+  ids: string[] | 'all',
+): Promise<void> {
+  const { rows } = await sql<{
+    person_id: number;
+    person: PersonSnapshot;
+    p_in_rule: boolean;
+    contact: ContactSnapshot;
+    c_in_rule: boolean;
+  }>`
+    SELECT p.person_id, p.snapshot AS person, p.in_rule AS p_in_rule,
+      c.snapshot AS contact, c.in_rule AS c_in_rule
+    FROM sync_stage_contacts c
+    JOIN sync_stage_persons p
+      ON p.run_id = c.run_id AND p.email = c.email AND p.duplicate_of IS NULL
+    WHERE c.run_id = ${run.runId}
+      AND ${ids === 'all' ? sql`true` : sql`c.contact_id = ANY(${ids})`}
+      AND c.snapshot->>'deleted_at' IS NULL
+      AND coalesce(c.snapshot->'email_address'->>'permission_to_send', '')
+          NOT IN ('implicit', 'explicit')
+      AND NOT EXISTS (SELECT 1 FROM links l WHERE l.connection_id = ${deps.connectionId}
+                      AND (l.person_id = p.person_id OR l.contact_id = c.contact_id))
+    ORDER BY p.person_id`.execute(deps.db);
+  const settings = planSettings(run.settings);
+  const linked = rows.filter((row) =>
+    plan({
+      person: row.person,
+      contact: row.contact,
+      link: null,
+      settings,
+      fields: run.fields,
+      inPipedriveRule: row.p_in_rule,
+      inCcRule: row.c_in_rule,
+      now: new Date(run.now()).toISOString(),
+    }).actions.some((a) => a.kind === 'link'),
+  );
+  if (linked.length === 0) return;
+  const key = await ensureStatusField(deps);
+  if (!key) return;
+  await eachConcurrently(linked, STATUS_CONCURRENCY, async (row) => {
+    const value = statusToWrite(null, ccStatusOf(row.contact));
+    // Never a write that changes nothing (a Pipedrive merge may have copied the field).
+    if (value === null || row.person.custom_fields?.[key] === value) return;
+    await withRetry(
+      () =>
+        deps.clients.pipedrive.persons.patch(row.person_id, {
+          custom_fields: { [key]: value },
+        } as Parameters<typeof deps.clients.pipedrive.persons.patch>[1]),
+      { maxAttempts: 5, maxWaitMs: 10_000 },
+    );
+    // What the person now shows, for the pass after the writes (showStagedStatuses).
+    await sql`
+      UPDATE sync_stage_persons
+      SET snapshot = jsonb_set(snapshot, '{custom_fields}',
+        coalesce(snapshot->'custom_fields', '{}'::jsonb) || jsonb_build_object(${key}::text, ${value}::text))
+      WHERE run_id = ${run.runId} AND person_id = ${row.person_id}`.execute(deps.db);
+  });
 }
 
 /**

@@ -42,7 +42,8 @@ interface StageContext {
   checkpoint: StageCheckpoint;
   /** Stores the given keys only, merged into the run's checkpoint. */
   saveCheckpoint: (checkpoint: StageCheckpoint, trx: Database) => Promise<void>;
-  onPage: (kind: 'persons' | 'contacts', count: number) => Promise<void>;
+  /** After each stored page; `ids` are the page's contact ids (contacts only). */
+  onPage: (kind: 'persons' | 'contacts', count: number, ids?: string[]) => Promise<void>;
 }
 
 /**
@@ -199,7 +200,11 @@ export async function stageContacts(ctx: StageContext): Promise<void> {
         trx,
       );
     });
-    await ctx.onPage('contacts', rows.length);
+    await ctx.onPage(
+      'contacts',
+      rows.length,
+      rows.map((r) => r.contact_id),
+    );
   }
 }
 
