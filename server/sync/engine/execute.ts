@@ -334,7 +334,10 @@ export async function recordBatch(
       connection_id: connectionId,
       person_id: personId,
       contact_id: contactId,
-      email,
+      // The email both sides agreed on, not the person's: after a refused email change (a
+      // collision) the person's new address is not the contact's, and taking it for the base
+      // would make the next sync copy the contact's old address back over it.
+      email: base.email || email,
       base: JSON.stringify(base.values),
       state: 'active',
       last_synced_at: at,

@@ -1,0 +1,131 @@
+/**
+ * Email changes on a linked pair (DESIGN §3 "Identity and linking"): the new address goes to
+ * the other side of the same link, and one that another contact already holds overwrites
+ * nothing — the person shows EMAIL_COLLISION instead, and later syncs neither undo the
+ * person's change nor write it.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Keyring } from '../../server/crypto.ts';
+import { personEmail } from '../../server/sync/core/normalise.ts';
+import { syncPerson } from '../../server/sync/engine/person.ts';
+import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
+import {
+  connectAndSync,
+  engineDeps,
+  type SyncWorld,
+  sameNameRow,
+  startSyncWorld,
+  twoWaySettings,
+} from '../helpers/sync-world.ts';
+
+const keyring = new Keyring([{ id: 't', key: randomBytes(32) }]);
+const ACCOUNT = 'a07e0000email';
+let database: TestDatabase;
+let world: SyncWorld;
+let companyId: number;
+let connectionId: number;
+
+const deps = () => engineDeps(database.db, world, keyring);
+const company = () => world.pd.store.company(companyId)!;
+const account = () => world.cc.store.account(ACCOUNT);
+const sync = (personId: number) => syncPerson(deps(), { companyId, personId });
+
+let people = 0;
+/** A person with this primary email, synced (its contact created). */
+async function synced(email: string): Promise<{ personId: number; contactId: string }> {
+  people += 1;
+  const person = world.pd.control.ui.createPerson(companyId, {
+    name: `Person${people} Test`,
+    first_name: `Person${people}`,
+    last_name: 'Test',
+    emails: [{ value: email, primary: true, label: 'work' }],
+  });
+  expect(await sync(person.id)).toContain('create_contact');
+  const link = await linkOf(person.id);
+  return { personId: person.id, contactId: link!.contact_id! };
+}
+
+function moveEmail(personId: number, email: string): void {
+  world.pd.control.ui.updatePerson(companyId, personId, {
+    emails: [{ value: email, primary: true, label: 'work' }],
+  });
+}
+
+const emailOf = (personId: number) => {
+  const email = personEmail(company().persons.get(personId)!.emails);
+  return email.ok ? email.email : null;
+};
+
+const linkOf = (personId: number) =>
+  database.db
+    .selectFrom('links')
+    .selectAll()
+    .where('connection_id', '=', connectionId)
+    .where('person_id', '=', personId)
+    .executeTakeFirst();
+
+const openErrors = async (personId: number) =>
+  (
+    await database.db
+      .selectFrom('contact_errors')
+      .select('code')
+      .where('connection_id', '=', connectionId)
+      .where('person_id', '=', personId)
+      .where('resolved_at', 'is', null)
+      .execute()
+  ).map((e) => e.code);
+
+beforeAll(async () => {
+  database = await freshDatabase();
+  world = await startSyncWorld({
+    name: 'email',
+    pipedrive: { seed: 'empty', rateLimits: { enabled: false } },
+    constantContact: { seed: 'empty', rateLimits: { enabled: false } },
+  });
+  const [store] = world.pd.control.seed({
+    seed: 'email-change',
+    companies: [{ name: 'Email Co', persons: 0, organizations: 0 }],
+  });
+  companyId = store!.company.id;
+  world.cc.control.addAccount({ accountId: ACCOUNT });
+  const now = Date.now();
+  account().lists.set(`${ACCOUNT}-target`, {
+    list_id: `${ACCOUNT}-target`,
+    name: 'target',
+    favorite: false,
+    createdAt: now,
+    updatedAt: now,
+  });
+  ({ connectionId } = await connectAndSync(database.db, keyring, world, {
+    companyId,
+    ccAccountId: ACCOUNT,
+    settings: twoWaySettings(world, companyId, ACCOUNT, [
+      sameNameRow('first_name'),
+      sameNameRow('last_name'),
+    ]),
+  }));
+});
+
+afterAll(async () => {
+  await world.close();
+  await database.drop();
+});
+
+describe('a Pipedrive email change onto an address another contact holds', () => {
+  it('is refused with EMAIL_COLLISION, and the next sync leaves the new email alone', async () => {
+    const ann = await synced('ann@email.example.com');
+    await synced('bob@email.example.com');
+    moveEmail(ann.personId, 'bob@email.example.com');
+
+    expect(await sync(ann.personId)).toEqual(['record_error']);
+    expect(await openErrors(ann.personId)).toEqual(['EMAIL_COLLISION']);
+    // The next sync sees the same change (and refuses it again) instead of taking the
+    // contact's address for a CC edit and writing it over the person's new one.
+    expect(await sync(ann.personId)).toEqual(['record_error']);
+    expect(emailOf(ann.personId)).toBe('bob@email.example.com');
+    expect(account().contacts.get(ann.contactId)?.email?.address).toBe('ann@email.example.com');
+    // The link keeps the email both sides agreed on.
+    expect((await linkOf(ann.personId))?.email).toBe('ann@email.example.com');
+  });
+});
