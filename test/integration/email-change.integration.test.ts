@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keyring } from '../../server/crypto.ts';
 import { personEmail } from '../../server/sync/core/normalise.ts';
 import { syncPerson } from '../../server/sync/engine/person.ts';
+import { softDelete } from '../fakes/constant-contact/contacts.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import {
   connectAndSync,
@@ -30,6 +31,10 @@ const deps = () => engineDeps(database.db, world, keyring);
 const company = () => world.pd.store.company(companyId)!;
 const account = () => world.cc.store.account(ACCOUNT);
 const sync = (personId: number) => syncPerson(deps(), { companyId, personId });
+const ccWrites = () =>
+  world.cc.log.all().filter((r) => r.method !== 'GET' && r.path.startsWith('/v3/')).length;
+const deleteInCc = (contactId: string) =>
+  softDelete(world.cc.store, account().contacts.get(contactId)!, Date.now());
 
 let people = 0;
 /** A person with this primary email, synced (its contact created). */
@@ -127,5 +132,34 @@ describe('a Pipedrive email change onto an address another contact holds', () =>
     expect(account().contacts.get(ann.contactId)?.email?.address).toBe('ann@email.example.com');
     // The link keeps the email both sides agreed on.
     expect((await linkOf(ann.personId))?.email).toBe('ann@email.example.com');
+  });
+});
+
+describe('a person whose contact was deleted in Constant Contact', () => {
+  it('moved onto an address another contact holds: EMAIL_COLLISION, no revive tried', async () => {
+    const cara = await synced('cara@email.example.com');
+    const dan = await synced('dan@email.example.com');
+    deleteInCc(cara.contactId);
+    moveEmail(cara.personId, 'dan@email.example.com');
+
+    const writes = ccWrites();
+    const kinds = await sync(cara.personId);
+    expect(kinds).toContain('record_error');
+    expect(kinds).not.toContain('revive_contact');
+    expect(ccWrites()).toBe(writes);
+    expect(await openErrors(cara.personId)).toEqual(['EMAIL_COLLISION']);
+    expect(await linkOf(cara.personId)).toMatchObject({
+      contact_id: cara.contactId,
+      state: 'contact_deleted',
+      email: 'cara@email.example.com',
+    });
+    expect(account().contacts.get(cara.contactId)?.deletedAt).toBeDefined();
+    expect(account().contacts.get(dan.contactId)?.first_name).toBe(
+      company().persons.get(dan.personId)?.first_name,
+    );
+    // Asked again (a retry, a duplicate webhook): the same answer, still nothing sent.
+    expect(await sync(cara.personId)).toEqual(['record_error']);
+    expect(ccWrites()).toBe(writes);
+    expect((await linkOf(cara.personId))?.state).toBe('contact_deleted');
   });
 });

@@ -6,7 +6,7 @@
  * Decisions where DESIGN §3 is silent (flow gating by rules, email collisions, dropped
  * writes, revives, links implied by creates) are listed in README.md next to this file.
  */
-import type { LinkBase, LinkSnapshot, LinkState, Plan, PlanInput } from './actions.ts';
+import type { LinkBase, LinkSnapshot, LinkState, Plan, PlanInput, SyncAction } from './actions.ts';
 import {
   type ContactSnapshot,
   contactUnsubscribed,
@@ -120,16 +120,9 @@ function reconcile(
   });
   const emails = mergeEmail(ctx, pd, cc, old, email);
   if ((emails.toCc !== undefined || emails.toPipedrive !== undefined) && ctx.emailTaken) {
+    const ids = { personId: person.id, contactId: contact.contact_id };
     return {
-      actions: [
-        {
-          kind: 'record_error',
-          code: 'EMAIL_COLLISION',
-          personId: person.id,
-          contactId: contact.contact_id,
-          detail: `The new email ${emails.toCc ?? emails.toPipedrive} belongs to another synced contact.`,
-        },
-      ],
+      actions: [collision(ids, (emails.toCc ?? emails.toPipedrive) as string)],
       base: old,
       conflicts: [],
       warnings: [],
@@ -234,6 +227,19 @@ function planLinked(ctx: Ctx, link: LinkSnapshot): Plan {
     if (!ctx.toCc) return mark('contact_deleted');
     const pd = readPerson(person, ctx.fields);
     if (!pd.email.ok || !personChanged(ctx, pd, link.base)) return mark('contact_deleted');
+    // The revive writes the person's email onto the contact: when another contact holds it
+    // (CC emails are unique, deleted contacts' included) the revive would be refused every
+    // time. DESIGN §3 is silent here; as for a live pair, nothing is written and the person
+    // shows the collision, the link stays marked, and its base stays as it was, so the next
+    // change of the person tries again.
+    if (ctx.emailTaken) {
+      const collided = mark('contact_deleted');
+      collided.actions = [
+        ...collided.actions.filter((a) => a.kind === 'mark_link'),
+        collision(ids, pd.email.email),
+      ];
+      return collided;
+    }
     const out = revive(ctx, person, link.contactId, ctx.contact, link.base, pd, pd.email.email);
     if (link.state !== 'active') {
       out.actions.unshift({ kind: 'mark_link', ...ids, state: 'active', at: ctx.now });
@@ -252,6 +258,16 @@ function planLinked(ctx: Ctx, link: LinkSnapshot): Plan {
     out.actions.unshift({ kind: 'mark_link', ...ids, state: 'active', at: ctx.now });
   }
   return out;
+}
+
+/** DESIGN §3: an email change that would collide with another contact overwrites nothing. */
+function collision(ids: { personId: number; contactId: string }, email: string): SyncAction {
+  return {
+    kind: 'record_error',
+    code: 'EMAIL_COLLISION',
+    ...ids,
+    detail: `The new email ${email} belongs to another synced contact.`,
+  };
 }
 
 /** Whether the person moved away from the base in anything that flows to CC. */

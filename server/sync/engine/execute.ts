@@ -327,7 +327,11 @@ export async function recordBatch(
         (a.kind === 'mark_link' && a.state !== 'active') ||
         (a.kind === 'nothing' && a.reason === 'already_marked'),
     );
-    if (!base || marked || personId === null || contactId === null || !email) continue;
+    // A refused email change wrote nothing: the link keeps its state and base as they were.
+    const collided = item.plan.actions.some(
+      (a) => a.kind === 'record_error' && a.code === 'EMAIL_COLLISION',
+    );
+    if (!base || marked || collided || personId === null || contactId === null || !email) continue;
     if (!item.plan.actions.some((a) => a.kind === 'record_error'))
       healed.push({ personId, contactId });
     links.push({

@@ -245,9 +245,16 @@ export async function syncPair(
   const { settings, clients } = ctx;
   const { person, contact, linkRow } = pair;
   const email = person ? personEmail(person.emails) : undefined;
-  // A new email that another linked contact already has must not be written over it.
+  // A new email that another linked contact already has must not be written over it. The
+  // person's email is written when it moved away from the link's, and by a revive when the
+  // deleted contact has another one (its email changed in CC before it was deleted).
   let emailTaken = false;
-  if (linkRow && email?.ok && email.email !== linkRow.email) {
+  const contactEmail = contact?.email_address?.address?.toLowerCase();
+  if (
+    linkRow &&
+    email?.ok &&
+    (email.email !== linkRow.email || (contact?.deleted_at && email.email !== contactEmail))
+  ) {
     const holder = await contactByEmail(clients, email.email);
     emailTaken = holder !== null && holder.contact_id !== linkRow.contact_id;
   }
@@ -293,12 +300,11 @@ export async function syncPair(
     now: new Date(ctx.now()).toISOString(),
   });
 
-  const contactEmail = contact?.email_address?.address?.toLowerCase() ?? null;
   const item: BatchItem = {
     plan: planned,
     personId: pair.personId,
     contactId: contact?.contact_id ?? null,
-    email: email?.ok ? email.email : contactEmail,
+    email: email?.ok ? email.email : (contactEmail ?? null),
     contact,
     person,
   };

@@ -205,4 +205,26 @@ describe('revive carries a changed email', () => {
     ]);
     expect(p.base?.email).toBe('new@example.com');
   });
+
+  it('a new email another contact holds → EMAIL_COLLISION, no revive, link marked, base kept', () => {
+    const p = plan(
+      input({
+        link: link(),
+        person: person({ emails: [{ value: 'taken@example.com', primary: true }] }),
+        contact: contact({ deleted_at: '2025-01-01' }),
+        emailTaken: true,
+      }),
+    );
+    expect(p.actions).toEqual([
+      { kind: 'mark_link', personId: 1, contactId: 'c-1', state: 'contact_deleted', at: NOW },
+      {
+        kind: 'record_error',
+        code: 'EMAIL_COLLISION',
+        personId: 1,
+        contactId: 'c-1',
+        detail: 'The new email taken@example.com belongs to another synced contact.',
+      },
+    ]);
+    expect(p.base).toEqual(link().base);
+  });
 });
