@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keyring } from '../../server/crypto.ts';
 import { personEmail } from '../../server/sync/core/normalise.ts';
+import { runInitialSync } from '../../server/sync/engine/initial.ts';
 import { syncPerson } from '../../server/sync/engine/person.ts';
 import { softDelete } from '../fakes/constant-contact/contacts.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
@@ -80,6 +81,15 @@ const openErrors = async (personId: number) =>
       .where('resolved_at', 'is', null)
       .execute()
   ).map((e) => e.code);
+
+async function scan(dryRun = false) {
+  const run = await database.db
+    .insertInto('sync_runs')
+    .values({ connection_id: connectionId, kind: dryRun ? 'dry_run' : 'scan' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return runInitialSync(deps(), { connectionId, runId: run.id, dryRun });
+}
 
 beforeAll(async () => {
   database = await freshDatabase();
@@ -161,5 +171,39 @@ describe('a person whose contact was deleted in Constant Contact', () => {
     expect(await sync(cara.personId)).toEqual(['record_error']);
     expect(ccWrites()).toBe(writes);
     expect((await linkOf(cara.personId))?.state).toBe('contact_deleted');
+  });
+
+  it('moved to a free address whose webhook was lost: the scan revives that contact with it', async () => {
+    const eve = await synced('eve@email.example.com');
+    deleteInCc(eve.contactId);
+    moveEmail(eve.personId, 'eve.new@email.example.com');
+    const contacts = account().contacts.size;
+
+    await scan();
+    // The same contact, by its id: not a second one made by an import of the new address.
+    expect(account().contacts.size).toBe(contacts);
+    const contact = account().contacts.get(eve.contactId)!;
+    expect(contact.deletedAt).toBeUndefined();
+    expect(contact.email?.address).toBe('eve.new@email.example.com');
+    expect(await linkOf(eve.personId)).toMatchObject({
+      contact_id: eve.contactId,
+      state: 'active',
+      email: 'eve.new@email.example.com',
+    });
+    expect(await openErrors(eve.personId)).toEqual([]);
+  });
+
+  it('whose field was cleared meanwhile: the scan revives the contact with it cleared', async () => {
+    const fred = await synced('fred@email.example.com');
+    deleteInCc(fred.contactId);
+    // Cleared in the store: no webhook, so only the scan sees it.
+    company().persons.get(fred.personId)!.first_name = '';
+
+    await scan();
+    const contact = account().contacts.get(fred.contactId)!;
+    expect(contact.deletedAt).toBeUndefined();
+    // The import never blanks a field: the revive went by PUT.
+    expect(contact.first_name ?? null).toBeNull();
+    expect((await linkOf(fred.personId))?.state).toBe('active');
   });
 });

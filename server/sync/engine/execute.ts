@@ -98,7 +98,7 @@ async function writeContacts(
         action.kind !== 'revive_contact'
       )
         continue;
-      if (action.kind === 'update_contact' && item.contact && !importable(item, action)) {
+      if (action.kind !== 'create_contact' && item.contact && !importable(item, action)) {
         try {
           await putContact(ctx.clients, item.contact, action.body);
         } catch (error) {
@@ -181,16 +181,19 @@ export async function eachConcurrently<T>(
 
 /**
  * The import upserts by email and never blanks a field (constant-contact-api.md §8), so an
- * update that changes the contact's email (the import would create a second contact) or
- * empties a field goes through a PUT of the contact instead.
+ * update or a revive that changes the contact's email (the import would create a second
+ * contact, or write over the one holding that address) or empties a field goes through a PUT
+ * of the contact, by its id, instead.
  */
 export function importable(
   item: BatchItem,
-  action: Extract<SyncAction, { kind: 'update_contact' }>,
+  action: Extract<SyncAction, { kind: 'update_contact' | 'revive_contact' }>,
 ) {
   const current = item.contact?.email_address?.address?.toLowerCase();
   const next = action.body.email_address?.address?.toLowerCase();
   if (next !== undefined && next !== current) return false;
+  if (action.kind === 'revive_contact')
+    return Object.values(action.body).every((value) => value !== null);
   const agreed = item.plan.base?.values ?? {};
   return action.fields.every((field) => (agreed[field] ?? null) !== null);
 }
