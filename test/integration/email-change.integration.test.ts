@@ -207,3 +207,17 @@ describe('a person whose contact was deleted in Constant Contact', () => {
     expect((await linkOf(fred.personId))?.state).toBe('active');
   });
 });
+
+describe('an email change whose webhook was lost, onto an address another contact holds', () => {
+  it('the person whose change CC refused shows it, not another with the same address', async () => {
+    const lou = await synced('lou@email.example.com');
+    const max = await synced('max@email.example.com');
+    // Max (the younger) takes Lou's address; both are planned in the same batch.
+    moveEmail(max.personId, 'lou@email.example.com');
+
+    await scan();
+    expect(await openErrors(lou.personId)).toEqual([]);
+    expect(await openErrors(max.personId)).not.toEqual([]);
+    expect(account().contacts.get(max.contactId)?.email?.address).toBe('max@email.example.com');
+  });
+});

@@ -43,7 +43,16 @@ type ContactWriteAction = Extract<
   { kind: 'create_contact' | 'update_contact' | 'revive_contact' }
 >;
 
-/** Writes the batch to the APIs; returns the contact and person ids created, by email. */
+/**
+ * Which pair of the batch a failure belongs to: its person, or its contact when it has no
+ * person yet. Not its email, which two pairs of a batch may share (a person who just took
+ * another's address).
+ */
+export function itemKey(item: Pick<BatchItem, 'personId' | 'contactId'>): string {
+  return item.personId !== null ? `person:${item.personId}` : `contact:${item.contactId}`;
+}
+
+/** Writes the batch to the APIs; returns the ids created, by email, and the failures by item. */
 export async function writeBatch(
   ctx: ExecuteContext,
   items: BatchItem[],
@@ -75,7 +84,7 @@ export async function writeBatch(
         // One person Pipedrive refuses (400, 404…) must not hold up the batch; a transient
         // failure goes up, and the whole batch is tried again.
         if (!isApiError(error) || decideRetry(error, 1, ctx.now()).action !== 'stop') throw error;
-        failed.set(item.email ?? '', error.message);
+        failed.set(itemKey(item), error.message);
       }
     },
   );
@@ -89,7 +98,7 @@ async function writeContacts(
   items: BatchItem[],
   failed: Map<string, string>,
 ): Promise<Map<string, string>> {
-  const writes: { action: ContactWriteAction; email: string }[] = [];
+  const writes: { item: BatchItem; action: ContactWriteAction; email: string }[] = [];
   for (const item of items) {
     for (const action of item.plan.actions) {
       if (
@@ -104,11 +113,11 @@ async function writeContacts(
         } catch (error) {
           // 409: the new email belongs to another contact; 400: CC refuses a value.
           if (!isApiError(error) || decideRetry(error, 1, ctx.now()).action !== 'stop') throw error;
-          failed.set(item.email ?? '', error.message);
+          failed.set(itemKey(item), error.message);
         }
         continue;
       }
-      writes.push({ action, email: item.email ?? emailOf(action.body) });
+      writes.push({ item, action, email: item.email ?? emailOf(action.body) });
     }
   }
   const contactIds = new Map<string, string>();
@@ -120,8 +129,8 @@ async function writeContacts(
     });
     const done = await waitForActivity(ctx, activity.activity_id);
     for (const message of done.activity_errors ?? []) {
-      const email = writes.find((w) => String(message).includes(w.email))?.email;
-      if (email) failed.set(email, String(message));
+      const write = writes.find((w) => String(message).includes(w.email));
+      if (write) failed.set(itemKey(write.item), String(message));
     }
     const creates = new Set(
       writes.filter((w) => w.action.kind === 'create_contact').map((w) => w.email),
@@ -270,6 +279,7 @@ export async function recordBatch(
   written: {
     contactIds: Map<string, string>;
     personIds: Map<string, number>;
+    /** By itemKey. */
     failed: Map<string, string>;
   },
   at: Date,
@@ -281,7 +291,7 @@ export async function recordBatch(
   const events: Insertable<DB['contact_events']>[] = [];
   for (const item of items) {
     const email = item.email;
-    const failure = email ? written.failed.get(email) : undefined;
+    const failure = written.failed.get(itemKey(item));
     let personId = item.personId;
     let contactId = item.contactId;
     for (const action of item.plan.actions) {

@@ -28,6 +28,7 @@ import { ccStatusOf, showCcStatus } from './cc-status.ts';
 import {
   type BatchItem,
   importable,
+  itemKey,
   putContact,
   recordBatch,
   recordError,
@@ -363,7 +364,7 @@ async function applyPairs(
   if (bulk) {
     for (const [list, group] of byCommonList(items)) {
       const written = await writeBatch({ ...execute, targetListIds: [list] }, group.map(ccOnly));
-      for (const [email, message] of written.failed) failed.set(email, message);
+      for (const [key, message] of written.failed) failed.set(key, message);
     }
   } else {
     for (const item of items) {
@@ -377,12 +378,12 @@ async function applyPairs(
         for (const [email, id] of created) contactIds.set(email, id);
       } catch (error) {
         if (!isApiError(error) || decideRetry(error, 1, ctx.now()).action !== 'stop') throw error;
-        failed.set(item.email ?? '', error.message);
+        failed.set(itemKey(item), error.message);
       }
     }
   }
   const pipedrive = await writeBatch(execute, items.map(pipedriveOnly));
-  for (const [email, message] of failed) pipedrive.failed.set(email, message);
+  for (const [key, message] of failed) pipedrive.failed.set(key, message);
   await deps.db
     .transaction()
     .execute((trx) =>
