@@ -91,6 +91,16 @@ async function scan(dryRun = false) {
   return runInitialSync(deps(), { connectionId, runId: run.id, dryRun });
 }
 
+/** What a dry-run would still write or mark: nothing, once the scan has been through. */
+async function pendingWork() {
+  const { counts } = await scan(true);
+  return Object.fromEntries(
+    Object.entries(counts).filter(
+      ([kind, n]) => n && !['nothing', 'exclude', 'record_error'].includes(kind),
+    ),
+  );
+}
+
 beforeAll(async () => {
   database = await freshDatabase();
   world = await startSyncWorld({
@@ -209,6 +219,51 @@ describe('a person whose contact was deleted in Constant Contact', () => {
 });
 
 describe('an email change whose webhook was lost, onto an address another contact holds', () => {
+  it('the scan refuses it with EMAIL_COLLISION, and plans it no more', async () => {
+    const hal = await synced('hal@email.example.com');
+    const ivy = await synced('ivy@email.example.com');
+    moveEmail(hal.personId, 'ivy@email.example.com');
+
+    await scan();
+    expect(await openErrors(hal.personId)).toEqual(['EMAIL_COLLISION']);
+    expect(account().contacts.get(hal.contactId)?.email?.address).toBe('hal@email.example.com');
+    expect(emailOf(hal.personId)).toBe('ivy@email.example.com');
+    expect(await openErrors(ivy.personId)).toEqual([]);
+    expect(await linkOf(hal.personId)).toMatchObject({
+      state: 'active',
+      email: 'hal@email.example.com',
+    });
+    // The refusal is remembered: neither a dry-run nor the next scan plans the write again.
+    expect(await pendingWork()).toEqual({});
+    const writes = ccWrites();
+    await scan();
+    expect(ccWrites()).toBe(writes);
+
+    // Moved on to a free address: the change goes through and the error is resolved.
+    moveEmail(hal.personId, 'hal.free@email.example.com');
+    expect(await sync(hal.personId)).toEqual(['update_contact']);
+    expect(account().contacts.get(hal.contactId)?.email?.address).toBe(
+      'hal.free@email.example.com',
+    );
+    expect(await openErrors(hal.personId)).toEqual([]);
+    expect(await pendingWork()).toEqual({});
+  });
+
+  it('of a person whose contact was deleted: no revive, the same error, nothing planned', async () => {
+    const jay = await synced('jay@email.example.com');
+    const kim = await synced('kim@email.example.com');
+    deleteInCc(jay.contactId);
+    moveEmail(jay.personId, 'kim@email.example.com');
+    const kimBefore = JSON.stringify(account().contacts.get(kim.contactId));
+
+    await scan();
+    expect(await openErrors(jay.personId)).toEqual(['EMAIL_COLLISION']);
+    expect(account().contacts.get(jay.contactId)?.deletedAt).toBeDefined();
+    expect(JSON.stringify(account().contacts.get(kim.contactId))).toBe(kimBefore);
+    expect((await linkOf(jay.personId))?.state).toBe('contact_deleted');
+    expect(await pendingWork()).toEqual({});
+  });
+
   it('the person whose change CC refused shows it, not another with the same address', async () => {
     const lou = await synced('lou@email.example.com');
     const max = await synced('max@email.example.com');
@@ -217,7 +272,8 @@ describe('an email change whose webhook was lost, onto an address another contac
 
     await scan();
     expect(await openErrors(lou.personId)).toEqual([]);
-    expect(await openErrors(max.personId)).not.toEqual([]);
+    expect(await openErrors(max.personId)).toEqual(['EMAIL_COLLISION']);
     expect(account().contacts.get(max.contactId)?.email?.address).toBe('max@email.example.com');
+    expect(await pendingWork()).toEqual({});
   });
 });

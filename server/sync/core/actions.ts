@@ -39,7 +39,11 @@ export interface PlanInput {
   fields: readonly CompiledField[];
   inPipedriveRule: boolean;
   inCcRule: boolean;
-  /** The shell found that the new email this pair would write belongs to another linked record. */
+  /**
+   * The shell looked up the new email this pair would write to CC, and another contact holds
+   * it. Undefined when the shell did not look (the full scan): then an address the link's
+   * base notes as taken (plan-util.ts `takenEmail`) counts as taken.
+   */
   emailTaken?: boolean;
   /** The shell's `chooseByEmail` gave this person's email to an older person (that id). */
   duplicateOf?: number;
@@ -115,6 +119,8 @@ export type SyncAction =
       contactId?: string;
       fieldId?: string;
       detail?: string;
+      /** EMAIL_COLLISION: the address another contact holds; the shell notes it on the link. */
+      email?: string;
     }
   | {
       kind: 'exclude';

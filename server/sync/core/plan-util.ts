@@ -34,6 +34,18 @@ export function narrow(
   return cc && pd ? 'both' : cc ? 'to_cc' : pd ? 'to_pipedrive' : null;
 }
 
+/**
+ * The key under which a link's stored base values note an email address the last sync found
+ * held by another contact (an EMAIL_COLLISION). The person job and the poll look the address
+ * up before planning; the full scan does not, and without the note it would plan the refused
+ * write again on every run. Not a field id, so the next base built (nextValues) drops it.
+ */
+export const TAKEN_EMAIL_KEY = '@email_taken';
+
+export function takenEmail(base: LinkBase | null): string | null {
+  return base?.values[TAKEN_EMAIL_KEY] ?? null;
+}
+
 /** A plan of one action that stores no new base. */
 export function single(action: SyncAction): Plan {
   return { actions: [action], base: null, conflicts: [], warnings: [] };

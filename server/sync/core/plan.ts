@@ -30,6 +30,7 @@ import {
   readWarnings,
   single,
   sortIssues,
+  takenEmail,
 } from './plan-util.ts';
 
 export type * from './actions.ts';
@@ -119,7 +120,8 @@ function reconcile(
     conflictWinner: ctx.settings.conflictWinner,
   });
   const emails = mergeEmail(ctx, pd, cc, old, email);
-  if ((emails.toCc !== undefined || emails.toPipedrive !== undefined) && ctx.emailTaken) {
+  const taken = ctx.emailTaken ?? (emails.toCc !== undefined && takenEmail(old) === emails.toCc);
+  if ((emails.toCc !== undefined || emails.toPipedrive !== undefined) && taken) {
     const ids = { personId: person.id, contactId: contact.contact_id };
     return {
       actions: [collision(ids, (emails.toCc ?? emails.toPipedrive) as string)],
@@ -230,9 +232,9 @@ function planLinked(ctx: Ctx, link: LinkSnapshot): Plan {
     // The revive writes the person's email onto the contact: when another contact holds it
     // (CC emails are unique, deleted contacts' included) the revive would be refused every
     // time. DESIGN §3 is silent here; as for a live pair, nothing is written and the person
-    // shows the collision, the link stays marked, and its base stays as it was, so the next
-    // change of the person tries again.
-    if (ctx.emailTaken) {
+    // shows the collision, the link stays marked, and its base stays as it was (noting the
+    // address, for the scan), so the next change of the person tries again.
+    if (ctx.emailTaken ?? takenEmail(link.base) === pd.email.email) {
       const collided = mark('contact_deleted');
       collided.actions = [
         ...collided.actions.filter((a) => a.kind === 'mark_link'),
@@ -267,6 +269,7 @@ function collision(ids: { personId: number; contactId: string }, email: string):
     code: 'EMAIL_COLLISION',
     ...ids,
     detail: `The new email ${email} belongs to another synced contact.`,
+    email,
   };
 }
 

@@ -7,14 +7,16 @@
  * in `sync_intents` before it is sent, and a repeated batch looks the email up first.
  */
 import { type Insertable, sql, type Transaction } from 'kysely';
-import { decideRetry, isApiError } from '../../api/errors.ts';
+import { type ApiError, decideRetry, isApiError } from '../../api/errors.ts';
 import type { CompanyClients } from '../../app.ts';
+import { conflictingContactId } from '../../constant-contact/client.ts';
 import type { CcContact } from '../../constant-contact/schemas.ts';
 import type { Database } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
 import type { Plan, SyncAction } from '../core/actions.ts';
 import type { ContactSnapshot, PersonSnapshot } from '../core/map.ts';
 import type { ContactWrite } from '../core/map-write.ts';
+import { TAKEN_EMAIL_KEY } from '../core/plan-util.ts';
 import { importRow } from './import-rows.ts';
 
 export interface BatchItem {
@@ -52,6 +54,30 @@ export function itemKey(item: Pick<BatchItem, 'personId' | 'contactId'>): string
   return item.personId !== null ? `person:${item.personId}` : `contact:${item.contactId}`;
 }
 
+/** A write an API refused for good. */
+export interface WriteFailure {
+  message: string;
+  /** CC refused the contact's new email because another contact holds it (409). */
+  takenEmail?: string;
+}
+
+/**
+ * What a refused write means for its pair. CC answers a PUT whose email another contact
+ * holds with 409 (the scan, which does not look addresses up first, finds collisions so): that
+ * is the pair's EMAIL_COLLISION, as the planner says it when it knows beforehand.
+ */
+export function writeFailure(error: ApiError, item: BatchItem): WriteFailure {
+  const holder = conflictingContactId(error);
+  const sent = item.plan.actions.flatMap((a) =>
+    a.kind === 'update_contact' || a.kind === 'revive_contact'
+      ? [a.body.email_address?.address?.toLowerCase()]
+      : [],
+  )[0];
+  return holder && sent && holder !== item.contactId
+    ? { message: error.message, takenEmail: sent }
+    : { message: error.message };
+}
+
 /** Writes the batch to the APIs; returns the ids created, by email, and the failures by item. */
 export async function writeBatch(
   ctx: ExecuteContext,
@@ -59,10 +85,10 @@ export async function writeBatch(
 ): Promise<{
   contactIds: Map<string, string>;
   personIds: Map<string, number>;
-  failed: Map<string, string>;
+  failed: Map<string, WriteFailure>;
 }> {
   const personIds = new Map<string, number>();
-  const failed = new Map<string, string>();
+  const failed = new Map<string, WriteFailure>();
   const pipedriveWrites = items.flatMap((item) =>
     item.plan.actions.flatMap((action) =>
       action.kind === 'create_person' || action.kind === 'update_person' ? [{ item, action }] : [],
@@ -84,7 +110,7 @@ export async function writeBatch(
         // One person Pipedrive refuses (400, 404…) must not hold up the batch; a transient
         // failure goes up, and the whole batch is tried again.
         if (!isApiError(error) || decideRetry(error, 1, ctx.now()).action !== 'stop') throw error;
-        failed.set(itemKey(item), error.message);
+        failed.set(itemKey(item), { message: error.message });
       }
     },
   );
@@ -96,7 +122,7 @@ export async function writeBatch(
 async function writeContacts(
   ctx: ExecuteContext,
   items: BatchItem[],
-  failed: Map<string, string>,
+  failed: Map<string, WriteFailure>,
 ): Promise<Map<string, string>> {
   const writes: { item: BatchItem; action: ContactWriteAction; email: string }[] = [];
   for (const item of items) {
@@ -113,7 +139,7 @@ async function writeContacts(
         } catch (error) {
           // 409: the new email belongs to another contact; 400: CC refuses a value.
           if (!isApiError(error) || decideRetry(error, 1, ctx.now()).action !== 'stop') throw error;
-          failed.set(itemKey(item), error.message);
+          failed.set(itemKey(item), writeFailure(error, item));
         }
         continue;
       }
@@ -130,7 +156,7 @@ async function writeContacts(
     const done = await waitForActivity(ctx, activity.activity_id);
     for (const message of done.activity_errors ?? []) {
       const write = writes.find((w) => String(message).includes(w.email));
-      if (write) failed.set(itemKey(write.item), String(message));
+      if (write) failed.set(itemKey(write.item), { message: String(message) });
     }
     const creates = new Set(
       writes.filter((w) => w.action.kind === 'create_contact').map((w) => w.email),
@@ -280,7 +306,7 @@ export async function recordBatch(
     contactIds: Map<string, string>;
     personIds: Map<string, number>;
     /** By itemKey. */
-    failed: Map<string, string>;
+    failed: Map<string, WriteFailure>;
   },
   at: Date,
 ): Promise<void> {
@@ -316,8 +342,11 @@ export async function recordBatch(
             ...(action.detail ? { detail: action.detail } : {}),
           },
         );
+        if (action.code === 'EMAIL_COLLISION' && action.email)
+          await noteTakenEmail(trx, connectionId, action.personId ?? personId, action.email);
       }
-      if (action.kind === 'mark_link') {
+      // A revive or update CC refused leaves the link as it was: not made active again.
+      if (action.kind === 'mark_link' && !(failure && action.state === 'active')) {
         await trx
           .updateTable('links')
           .set({ state: action.state, updated_at: at })
@@ -326,9 +355,26 @@ export async function recordBatch(
           .execute();
       }
     }
+    // A refused revive leaves the contact deleted, and the link says so.
+    if (failure && personId && item.plan.actions.some((a) => a.kind === 'revive_contact')) {
+      await trx
+        .updateTable('links')
+        .set({ state: 'contact_deleted', updated_at: at })
+        .where('connection_id', '=', connectionId)
+        .where('person_id', '=', personId)
+        .where('state', '=', 'active')
+        .execute();
+    }
+    if (failure?.takenEmail) {
+      await recordError(trx, connectionId, { personId, contactId }, 'EMAIL_COLLISION', {
+        detail: `The new email ${failure.takenEmail} belongs to another synced contact.`,
+      });
+      await noteTakenEmail(trx, connectionId, personId, failure.takenEmail);
+      continue;
+    }
     if (failure) {
       await recordError(trx, connectionId, { personId, contactId }, 'SYNC_WRITE_REJECTED', {
-        detail: failure,
+        detail: failure.message,
       });
       continue;
     }
@@ -459,6 +505,26 @@ function directionOf(action: SyncAction): 'to_cc' | 'to_pipedrive' | 'none' {
     default:
       return 'none';
   }
+}
+
+/**
+ * Notes on the person's link an address CC refused because another contact holds it, for the
+ * planner (plan-util.ts `TAKEN_EMAIL_KEY`): the scan then reports the collision instead of
+ * sending the write again. The base values stay as they were.
+ */
+async function noteTakenEmail(
+  trx: Transaction<DB>,
+  connectionId: number,
+  personId: number | null | undefined,
+  email: string,
+): Promise<void> {
+  if (!personId) return;
+  await trx
+    .updateTable('links')
+    .set({ base: sql`base || ${JSON.stringify({ [TAKEN_EMAIL_KEY]: email })}::jsonb` })
+    .where('connection_id', '=', connectionId)
+    .where('person_id', '=', personId)
+    .execute();
 }
 
 export async function recordError(

@@ -32,7 +32,9 @@ import {
   putContact,
   recordBatch,
   recordError,
+  type WriteFailure,
   writeBatch,
+  writeFailure,
 } from './execute.ts';
 import { loadFields } from './fields.ts';
 import { planSettings } from './initial.ts';
@@ -360,7 +362,7 @@ async function applyPairs(
     sleep: deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
   };
   const contactIds = new Map<string, string>();
-  const failed = new Map<string, string>();
+  const failed = new Map<string, WriteFailure>();
   if (bulk) {
     for (const [list, group] of byCommonList(items)) {
       const written = await writeBatch({ ...execute, targetListIds: [list] }, group.map(ccOnly));
@@ -378,7 +380,7 @@ async function applyPairs(
         for (const [email, id] of created) contactIds.set(email, id);
       } catch (error) {
         if (!isApiError(error) || decideRetry(error, 1, ctx.now()).action !== 'stop') throw error;
-        failed.set(itemKey(item), error.message);
+        failed.set(itemKey(item), writeFailure(error, item));
       }
     }
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { plan } from '../../../server/sync/core/plan.ts';
+import { TAKEN_EMAIL_KEY } from '../../../server/sync/core/plan-util.ts';
 import { contact, person } from './fixtures.ts';
 import { F, input, kinds, link, NOW } from './plan-fixtures.ts';
 
@@ -223,8 +224,20 @@ describe('revive carries a changed email', () => {
         personId: 1,
         contactId: 'c-1',
         detail: 'The new email taken@example.com belongs to another synced contact.',
+        email: 'taken@example.com',
       },
     ]);
     expect(p.base).toEqual(link().base);
+    // The scan looks nothing up: the address the link notes as taken answers the same.
+    const noted = link({ state: 'contact_deleted' });
+    noted.base!.values[TAKEN_EMAIL_KEY] = 'taken@example.com';
+    const again = plan(
+      input({
+        link: noted,
+        person: person({ emails: [{ value: 'taken@example.com', primary: true }] }),
+        contact: contact({ deleted_at: '2025-01-01' }),
+      }),
+    );
+    expect(kinds(again.actions)).toEqual(['record_error']);
   });
 });

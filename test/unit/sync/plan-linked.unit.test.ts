@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { plan } from '../../../server/sync/core/plan.ts';
+import { TAKEN_EMAIL_KEY } from '../../../server/sync/core/plan-util.ts';
 import { CF, contact, KEY, person } from './fixtures.ts';
 import { F, input, kinds, link, unsubscribed } from './plan-fixtures.ts';
 
@@ -266,9 +267,27 @@ describe('linked pair, email changes', () => {
         personId: 1,
         contactId: 'c-1',
         detail: 'The new email bob@example.com belongs to another synced contact.',
+        email: 'bob@example.com',
       },
     ]);
     expect(p.base).toEqual(link().base);
+  });
+
+  it('the scan, which looks nothing up: an address the base notes as taken is a collision', () => {
+    const noted = link();
+    noted.base!.values[TAKEN_EMAIL_KEY] = 'bob@example.com';
+    const bob = person({ emails: [{ value: 'bob@example.com', primary: true }] });
+    const p = plan(input({ link: noted, person: bob, contact: contact() }));
+    expect(p.actions).toEqual([
+      expect.objectContaining({ kind: 'record_error', code: 'EMAIL_COLLISION' }),
+    ]);
+    // Another address, or a lookup that found it free, goes through (and drops the note).
+    const cy = person({ emails: [{ value: 'cy@example.com', primary: true }] });
+    const moved = plan(input({ link: noted, person: cy, contact: contact() }));
+    expect(kinds(moved.actions)).toEqual(['update_contact']);
+    expect(moved.base?.values).not.toHaveProperty(TAKEN_EMAIL_KEY);
+    const free = plan(input({ link: noted, person: bob, contact: contact(), emailTaken: false }));
+    expect(kinds(free.actions)).toEqual(['update_contact']);
   });
 
   it('the collision flag is ignored when no email is being written', () => {
