@@ -277,3 +277,24 @@ describe('an email change whose webhook was lost, onto an address another contac
     expect(await pendingWork()).toEqual({});
   });
 });
+
+describe('a Constant Contact email change', () => {
+  it('met by the scan with a Pipedrive edit: the edit reaches the contact at its new address', async () => {
+    const nia = await synced('nia@email.example.com');
+    world.cc.control.editInUi(ACCOUNT, nia.contactId, { email: 'nia.cc@email.example.com' });
+    // Edited in the store: no webhook, so the scan meets both changes at once.
+    company().persons.get(nia.personId)!.first_name = 'Antonia';
+    const contacts = account().contacts.size;
+
+    await scan();
+    // One contact still: the update went to it, not to its old address (the import upserts
+    // by the address it is given, and would have made a new contact of it).
+    expect(account().contacts.size).toBe(contacts);
+    const contact = account().contacts.get(nia.contactId)!;
+    expect(contact.first_name).toBe('Antonia');
+    expect(contact.email?.address).toBe('nia.cc@email.example.com');
+    expect(emailOf(nia.personId)).toBe('nia.cc@email.example.com');
+    expect(await linkOf(nia.personId)).toMatchObject({ email: 'nia.cc@email.example.com' });
+    expect(await pendingWork()).toEqual({});
+  });
+});

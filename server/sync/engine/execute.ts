@@ -143,7 +143,14 @@ async function writeContacts(
         }
         continue;
       }
-      writes.push({ item, action, email: item.email ?? emailOf(action.body) });
+      // The import upserts by the row's email: an update or revive names the contact by the
+      // address it has (the person's may differ, e.g. when CC changed it and Pipedrive is to
+      // take it), so it reaches that contact and no other, nor makes a new one.
+      const address =
+        action.kind === 'create_contact'
+          ? undefined
+          : item.contact?.email_address?.address?.toLowerCase();
+      writes.push({ item, action, email: address ?? item.email ?? emailOf(action.body) });
     }
   }
   const contactIds = new Map<string, string>();
