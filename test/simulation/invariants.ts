@@ -78,15 +78,18 @@ export async function checkInvariants(
       continue;
     }
     if (contact.deletedAt !== undefined) continue;
+    // A contact outside the CC rule only receives, and only what changes in Pipedrive: its own
+    // edits stay, and so does a filled field the initial sync found empty in Pipedrive. Its own
+    // email change too (DESIGN §3: CC → Pipedrive is the CC rule's members only): then the
+    // person keeps the address the pair last agreed on.
+    const outOfCcRule = lists !== null && !inLists(contact.list_memberships);
     const contactEmail = contact.email?.address.toLowerCase();
-    if (contactEmail !== email.email)
+    if (contactEmail !== email.email && !(outOfCcRule && link.email === email.email))
       out.push(
         `${a(person.id)} has ${email.email} but its contact ${a(contact.contact_id)} has ${contactEmail}`,
       );
     if (erroredContacts.has(contact.contact_id)) continue;
-    // A contact outside the CC rule only receives, and only what changes in Pipedrive: its own
-    // edits stay, and so does a filled field the initial sync found empty in Pipedrive.
-    if (lists !== null && !inLists(contact.list_memberships)) continue;
+    if (outOfCcRule) continue;
     for (const field of MAPPED) {
       const pv = norm(person[field]);
       const cv = norm(contact[field]);
