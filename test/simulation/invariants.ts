@@ -124,7 +124,8 @@ export async function checkInvariants(
     if (!linkByPerson.has(person.id) && !person.is_deleted)
       out.push(`${a(person.id)} was created by the app but is in no link`);
     const email = personEmail(person.emails);
-    if (!person.is_deleted && email.ok) {
+    // A user who gives one person another's address makes that pair, not the app.
+    if (!person.is_deleted && email.ok && !t.emailsEdited.has(person.id)) {
       const twin = createdEmails.get(email.email);
       if (twin !== undefined)
         out.push(`the app created ${a(twin)} and ${a(person.id)} for ${email.email}`);

@@ -58,6 +58,7 @@ export const pipedriveOps: Record<string, Op> = {
         : []),
     ];
     world.sync.pd.control.ui.updatePerson(t.companyId, person.id, { emails });
+    t.emailsEdited.add(person.id);
     return `${t.alias(person.id)} emails=${emails.map((e) => e.value).join(',')}`;
   },
   'pd.delete': (world, t) => {

@@ -33,6 +33,8 @@ export interface Tenant {
   emails: string[];
   /** Persons and contacts the simulated users made (all others were made by the app). */
   userPersons: Set<number>;
+  /** Persons whose email a user changed (pd.email). */
+  emailsEdited: Set<number>;
   userContacts: Set<string>;
   optedOut: Set<string>;
   merges: Array<{ gone: number; survivor: number }>;
@@ -106,6 +108,7 @@ export async function createTenant(
     // A pool a little larger than the population, so emails collide now and then.
     emails: Array.from({ length: size + 4 }, (_, i) => `e${i}@s${seed}.example.com`),
     userPersons: new Set(),
+    emailsEdited: new Set(),
     userContacts: new Set(),
     optedOut: new Set(),
     merges: [],
