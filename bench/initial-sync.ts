@@ -199,6 +199,8 @@ async function startFakes(options: unknown) {
     [JSON.stringify(options)],
     {
       execArgv: ['--import', 'tsx'],
+      // A heap cap given to the engine (NODE_OPTIONS=--max-old-space-size) is not the fakes'.
+      env: { ...process.env, NODE_OPTIONS: '' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     },
   );
