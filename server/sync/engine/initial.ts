@@ -277,6 +277,13 @@ export async function runInitialSync(
   return result;
 }
 
+interface StatusRun {
+  runId: number;
+  settings: ConnectionSettings;
+  fields: readonly CompiledField[];
+  now: () => number;
+}
+
 /**
  * The status field of persons the run is about to link to an opted-out, pending or
  * unconfirmed contact, written while CC's pages are still coming in: at real limits reading
@@ -289,15 +296,7 @@ export async function runInitialSync(
  * records it on the new link. Serial, a few writes at a time; a failure stops this early pass
  * (the pass after the writes covers what it left) and is not the run's failure.
  */
-function statusesWhileReading(
-  deps: Parameters<typeof showCcStatus>[0],
-  run: {
-    runId: number;
-    settings: ConnectionSettings;
-    fields: readonly CompiledField[];
-    now: () => number;
-  },
-) {
+function statusesWhileReading(deps: Parameters<typeof showCcStatus>[0], run: StatusRun) {
   let ready = false;
   let stopped = false;
   let chain: Promise<void> = Promise.resolve();
@@ -329,12 +328,7 @@ function statusesWhileReading(
 
 async function showPairStatuses(
   deps: Parameters<typeof showCcStatus>[0],
-  run: {
-    runId: number;
-    settings: ConnectionSettings;
-    fields: readonly CompiledField[];
-    now: () => number;
-  },
+  run: StatusRun,
   ids: string[] | 'all',
 ): Promise<void> {
   const { rows } = await sql<{
