@@ -298,3 +298,28 @@ describe('a Constant Contact email change', () => {
     expect(await pendingWork()).toEqual({});
   });
 });
+
+describe('a linked person who leaves an address another person has', () => {
+  it('hands it over at once: that person, a duplicate until now, is synced', async () => {
+    const oli = await synced('oli@email.example.com');
+    const pat = world.pd.control.ui.createPerson(companyId, {
+      name: 'Pat Test',
+      first_name: 'Pat',
+      last_name: 'Test',
+      emails: [{ value: 'oli@email.example.com', primary: true, label: 'work' }],
+    });
+    expect(await sync(pat.id)).toEqual(['record_error']);
+    expect(await openErrors(pat.id)).toEqual(['DUPLICATE_EMAIL']);
+
+    moveEmail(oli.personId, 'oli.new@email.example.com');
+    expect(await sync(oli.personId)).toEqual(['update_contact']);
+    expect(account().contacts.get(oli.contactId)?.email?.address).toBe('oli.new@email.example.com');
+    // The address is free in CC now: Pat gets a contact of its own, not at the next scan.
+    const link = await linkOf(pat.id);
+    expect(link).toMatchObject({ state: 'active', email: 'oli@email.example.com' });
+    expect(link?.contact_id).not.toBe(oli.contactId);
+    expect(account().contacts.get(link!.contact_id!)?.first_name).toBe('Pat');
+    expect(await openErrors(pat.id)).toEqual([]);
+    expect(await pendingWork()).toEqual({});
+  });
+});

@@ -162,20 +162,21 @@ export async function recordJobGivenUp(
 }
 
 /**
- * A linked person was deleted: another person with the same primary email, reported until now
- * as its duplicate (DESIGN §3: the oldest owns an email), becomes the owner and takes the
- * contact over at once, rather than at the next scan.
+ * A linked person was deleted, or moved to another address: another person with the same
+ * primary email, reported until now as its duplicate (DESIGN §3: the oldest owns an email),
+ * becomes the owner and takes the contact over (or, after a move, gets one of its own) at
+ * once, rather than at the next scan.
  */
 async function promoteDuplicate(
   deps: PersonSyncDeps,
   ctx: SyncContext,
   email: string,
-  deletedId: number,
-  deferred: BatchItem[],
+  formerId: number,
+  deferred: BatchItem[] | undefined,
 ): Promise<void> {
   const candidates: PersonSnapshot[] = [];
   for (const { id } of await ctx.clients.pipedrive.persons.searchByEmail(email)) {
-    if (id === deletedId) continue;
+    if (id === formerId) continue;
     const candidate = await readPerson(ctx.clients, id, ctx.fields);
     const primary = candidate ? personEmail(candidate.emails) : undefined;
     if (candidate && primary?.ok && primary.email === email) candidates.push(candidate);
@@ -313,7 +314,32 @@ export async function syncPair(
   };
   if (deferred && batchable(item)) deferred.push(item);
   else await applyPairs(deps, ctx, [item], false);
+  if (linkRow?.person_id && planned.base && planned.base.email !== linkRow.email)
+    await handOverOldEmail(deps, ctx, linkRow.person_id, linkRow.email, deferred);
   return planned.actions.map((a) => a.kind);
+}
+
+/**
+ * A linked pair moved to another address (either side's change): the old one is free in CC
+ * now, so a person reported until now as the pair's duplicate for it is synced at once, as
+ * after a delete (promoteDuplicate), rather than at the next scan. Only once the link records
+ * the move, i.e. the write went through.
+ */
+async function handOverOldEmail(
+  deps: PersonSyncDeps,
+  ctx: SyncContext,
+  personId: number,
+  oldEmail: string,
+  deferred: BatchItem[] | undefined,
+): Promise<void> {
+  const link = await deps.db
+    .selectFrom('links')
+    .select('email')
+    .where('connection_id', '=', ctx.connectionId)
+    .where('person_id', '=', personId)
+    .executeTakeFirst();
+  if (link && link.email !== oldEmail)
+    await promoteDuplicate(deps, ctx, oldEmail, personId, deferred);
 }
 
 /**
