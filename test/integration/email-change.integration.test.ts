@@ -10,7 +10,7 @@ import { Keyring } from '../../server/crypto.ts';
 import { personEmail } from '../../server/sync/core/normalise.ts';
 import { runInitialSync } from '../../server/sync/engine/initial.ts';
 import { syncPerson } from '../../server/sync/engine/person.ts';
-import { softDelete } from '../fakes/constant-contact/contacts.ts';
+import { createContact, softDelete } from '../fakes/constant-contact/contacts.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import {
   connectAndSync,
@@ -320,6 +320,66 @@ describe('a linked person who leaves an address another person has', () => {
     expect(link?.contact_id).not.toBe(oli.contactId);
     expect(account().contacts.get(link!.contact_id!)?.first_name).toBe('Pat');
     expect(await openErrors(pat.id)).toEqual([]);
+    expect(await pendingWork()).toEqual({});
+  });
+});
+
+describe('a scan that moves a linked pair off an address (its change was missed)', () => {
+  it('syncs the older person waiting for that address in the same run', async () => {
+    // Uma is older than Vic, so the scan plans her first: while Vic's contact still has the
+    // address she waits for.
+    const uma = world.pd.control.ui.createPerson(companyId, {
+      name: 'Uma Test',
+      first_name: 'Uma',
+      last_name: 'Test',
+    });
+    const vic = await synced('vic@email.example.com');
+    moveEmail(uma.id, 'vic@email.example.com');
+    expect(await sync(uma.id)).toEqual(['record_error']);
+    expect(await openErrors(uma.id)).toEqual(['DUPLICATE_EMAIL']);
+    moveEmail(vic.personId, 'vic.new@email.example.com');
+
+    const { counts } = await scan();
+    expect(account().contacts.get(vic.contactId)?.email?.address).toBe('vic.new@email.example.com');
+    const link = await linkOf(uma.id);
+    expect(link).toMatchObject({ state: 'active', email: 'vic@email.example.com' });
+    expect(link?.contact_id).not.toBe(vic.contactId);
+    expect(account().contacts.get(link!.contact_id!)?.first_name).toBe('Uma');
+    expect(await openErrors(uma.id)).toEqual([]);
+    expect(counts.create_contact).toBe(1);
+    expect(await pendingWork()).toEqual({});
+  });
+
+  it('gives a contact that has the address a person of its own in the same run', async () => {
+    const wes = await synced('wes@email.example.com');
+    // In CC the contact moves to another address, and a new contact takes the old one (no
+    // poll in between): the scan meets both, with Wes still at the old address.
+    world.cc.control.editInUi(ACCOUNT, wes.contactId, { email: 'wes.cc@email.example.com' });
+    const contact = createContact(
+      world.cc.store,
+      account(),
+      {
+        create_source: 'Account',
+        first_name: 'Xena',
+        last_name: 'Test',
+        email: { address: 'wes@email.example.com', permission: 'implicit' },
+        list_memberships: [`${ACCOUNT}-target`],
+      },
+      Date.now(),
+    );
+    const persons = company().persons.size;
+
+    await scan();
+    expect(emailOf(wes.personId)).toBe('wes.cc@email.example.com');
+    const link = await database.db
+      .selectFrom('links')
+      .selectAll()
+      .where('connection_id', '=', connectionId)
+      .where('contact_id', '=', contact.contact_id)
+      .executeTakeFirst();
+    expect(link).toMatchObject({ state: 'active', email: 'wes@email.example.com' });
+    expect(company().persons.size).toBe(persons + 1);
+    expect(company().persons.get(link!.person_id!)?.first_name).toBe('Xena');
     expect(await pendingWork()).toEqual({});
   });
 });

@@ -133,7 +133,8 @@ function behind(watermark: string): string {
   return new Date(Date.parse(watermark) - OVERLAP_MS).toISOString();
 }
 
-async function syncContact(
+/** One contact as the poll met it: linked, matched to its person by email, or created. */
+export async function syncContact(
   deps: PersonSyncDeps,
   ctx: NonNullable<Awaited<ReturnType<typeof loadContext>>>,
   contact: ReturnType<typeof contactSnapshot>,

@@ -26,6 +26,7 @@ import {
 import { ccStatusOf, ensureStatusField, showCcStatus, statusToWrite } from './cc-status.ts';
 import { type BatchItem, eachConcurrently, recordBatch, writeBatch } from './execute.ts';
 import { loadFields } from './fields.ts';
+import { settleAddresses } from './settle.ts';
 import { type StageCheckpoint, stageContacts, stagePersons } from './stage.ts';
 
 const BATCH = 500;
@@ -211,6 +212,8 @@ export async function runInitialSync(
         statusError ??= { error };
       });
   };
+  // Addresses pairs of this run moved off (see settleAddresses after the writes).
+  const movedOff = new Set<string>();
   try {
     if (!checkpoint.personsPlanned) {
       // Before the persons are planned: a contact held by a person who is gone is free for the
@@ -224,6 +227,7 @@ export async function runInitialSync(
           await execute(items, { ...checkpoint, lastPersonId: last });
           if (statusError) throw statusError.error;
           queueStatuses(from, last);
+          for (const item of items) for (const email of item.movesOff ?? []) movedOff.add(email);
         },
       );
       checkpoint = { ...checkpoint, personsPlanned: true };
@@ -240,6 +244,16 @@ export async function runInitialSync(
     await statuses;
   }
   if (statusError) throw statusError.error;
+
+  // A person or contact waiting for an address a pair of this run moved off was planned
+  // against that pair (as its duplicate, or as owned by it), whichever came first in id
+  // order: each such address is settled now, from both APIs. A dry-run cannot know which
+  // moves will go through and leaves this out (it only happens when changes were missed).
+  // After a crash, the next scan finds them.
+  if (!job.dryRun && movedOff.size > 0) {
+    const kinds = await settleAddresses(deps, connection.company_id, [...movedOff]);
+    for (const kind of kinds) result.counts[kind] = (result.counts[kind] ?? 0) + 1;
+  }
 
   // Whatever the background did not cover (persons created from contacts, a resumed run).
   if (!job.dryRun) await showStagedStatuses(statusDeps, job.runId, 0);
@@ -455,19 +469,19 @@ async function showStagedStatuses(
  * checkpoint after its last batch, so a resumed run plans again from there: planning reads
  * only rows past the cursor, which the group being written does not touch.
  */
-async function writeGroups<K>(
+async function writeGroups<K, T extends BatchItem>(
   first: K,
-  planBatch: (after: K) => Promise<{ items: BatchItem[]; last: K }>,
-  write: (items: BatchItem[], from: K, last: K) => Promise<void>,
+  planBatch: (after: K) => Promise<{ items: T[]; last: K }>,
+  write: (items: T[], from: K, last: K) => Promise<void>,
 ): Promise<void> {
   let from = first;
-  let pending: Promise<{ items: BatchItem[]; last: K }> | undefined = early(planBatch(first));
+  let pending: Promise<{ items: T[]; last: K }> | undefined = early(planBatch(first));
   while (pending) {
-    const items: BatchItem[] = [];
+    const items: T[] = [];
     let last = from;
     // The first group is one batch, so the work that waits for written links starts early.
     for (let n = 0; n < (from === first ? 1 : GROUP) && pending; n++) {
-      const batch: { items: BatchItem[]; last: K } = await pending;
+      const batch: { items: T[]; last: K } = await pending;
       pending = batch.items.length === BATCH ? early(planBatch(batch.last)) : undefined;
       for (const item of batch.items) items.push(item);
       last = batch.last;
@@ -516,11 +530,16 @@ interface PlanCtx {
   now: () => number;
 }
 
+/** A planned person; `movesOff`: addresses the pair leaves on either side (an email change). */
+interface PersonItem extends BatchItem {
+  movesOff?: string[];
+}
+
 /** Persons in id order, each with the contact owning its email (owners only) and its link. */
 async function personBatch(
   ctx: PlanCtx,
   after: number,
-): Promise<{ items: BatchItem[]; last: number }> {
+): Promise<{ items: PersonItem[]; last: number }> {
   const rows = await sql<{
     person_id: number;
     email: string | null;
@@ -584,12 +603,19 @@ async function personBatch(
           : {}),
       now: new Date(ctx.now()).toISOString(),
     });
+    const agreed = planned.base?.email;
+    const movesOff = agreed
+      ? [row.email, link?.base?.email, contact?.email_address?.address?.toLowerCase()].filter(
+          (email): email is string => !!email && email !== agreed,
+        )
+      : [];
     return {
       plan: planned,
       personId: row.person_id,
       contactId: contact?.contact_id ?? null,
       email: row.email,
       contact,
+      ...(movesOff.length > 0 ? { movesOff } : {}),
     };
   });
   return { items, last: rows.rows.at(-1)?.person_id ?? after };

@@ -167,13 +167,13 @@ export async function recordJobGivenUp(
  * becomes the owner and takes the contact over (or, after a move, gets one of its own) at
  * once, rather than at the next scan.
  */
-async function promoteDuplicate(
+export async function promoteDuplicate(
   deps: PersonSyncDeps,
   ctx: SyncContext,
   email: string,
-  formerId: number,
+  formerId: number | null,
   deferred: BatchItem[] | undefined,
-): Promise<void> {
+): Promise<SyncAction['kind'][]> {
   const candidates: PersonSnapshot[] = [];
   for (const { id } of await ctx.clients.pipedrive.persons.searchByEmail(email)) {
     if (id === formerId) continue;
@@ -184,16 +184,16 @@ async function promoteDuplicate(
   const [owner] = candidates.sort(
     (a, b) => (a.add_time ?? '').localeCompare(b.add_time ?? '') || a.id - b.id,
   );
-  if (!owner) return;
+  if (!owner) return [];
   const linkRow = await deps.db
     .selectFrom('links')
     .selectAll()
     .where('connection_id', '=', ctx.connectionId)
     .where('person_id', '=', owner.id)
     .executeTakeFirst();
-  if (linkRow) return;
+  if (linkRow) return [];
   const contact = await contactByEmail(ctx.clients, email);
-  await syncPair(deps, ctx, { personId: owner.id, person: owner, contact, linkRow }, deferred);
+  return syncPair(deps, ctx, { personId: owner.id, person: owner, contact, linkRow }, deferred);
 }
 
 /**
@@ -439,7 +439,7 @@ const pipedriveOnly = (item: BatchItem) =>
 const ccOnly = (item: BatchItem) => onlyActions(item, (a) => a.kind === 'update_contact');
 
 /** Writes the pairs a batch of person jobs left waiting (syncPersons). */
-async function flushDeferred(
+export async function flushDeferred(
   deps: PersonSyncDeps,
   ctx: SyncContext,
   deferred: BatchItem[],
