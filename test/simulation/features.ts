@@ -15,7 +15,7 @@ export interface SimFeatures {
 export const features: SimFeatures = {
   ccStatusField: true,
   ccDeleteScan: true,
-  filterRescan: false,
+  filterRescan: true,
 };
 
 export const disabledBecause: Record<keyof SimFeatures, string> = {
@@ -24,7 +24,7 @@ export const disabledBecause: Record<keyof SimFeatures, string> = {
   ccDeleteScan:
     'CC deletes are simulated (the person keeps its link; a later person change revives the contact), but the check that the link is marked waits for the periodic delete scan (issue 7)',
   filterRescan:
-    'seeds sync everyone in Pipedrive: filter membership changes need the scheduled filter rescan (issue 7)',
+    'every seed syncs all persons in Pipedrive: no seed syncs a people filter, so filter membership changes (pd.filter) and their rescan go unsimulated (issue 7)',
 };
 
 export function disabledFeatures(): string[] {

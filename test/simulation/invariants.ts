@@ -3,10 +3,13 @@
  * database says (links, contact_errors). Each returns readable violations naming records by
  * their trace aliases; an empty list means the seed passed.
  */
+
+import { rowId } from '../../server/sync/core/fields.ts';
 import { personEmail } from '../../server/sync/core/normalise.ts';
 import { CC_STATUS_FIELD_NAME } from '../../server/sync/engine/cc-status.ts';
+import { sameNameRow } from '../helpers/sync-world.ts';
 import { features, skippedInvariants } from './features.ts';
-import { account, company, MAPPED, type Tenant } from './tenant.ts';
+import { account, company, MAPPED, pipedriveRule, type Tenant } from './tenant.ts';
 import type { SimWorld } from './world.ts';
 
 const norm = (v: unknown): string | null => {
@@ -53,6 +56,10 @@ export async function checkInvariants(
   if (linkByPerson.size !== links.length) out.push('a person is in two links');
   if (linkByContact.size !== links.length) out.push('a contact is in two links');
 
+  // Filter seeds: who is in the filter now, as the fake evaluates it (the scheduled scan of
+  // quiesce has read the same membership).
+  const inPipedriveRule = pipedriveRule(world, t);
+
   // Every in-rule person with a valid email is linked to a contact with that email (and in
   // step with it), or is a reported duplicate of the person who holds that contact, or shows
   // an error.
@@ -61,6 +68,10 @@ export async function checkInvariants(
     if (!email.ok || erroredPersons.has(person.id)) continue;
     const link = linkByPerson.get(person.id);
     const contact = link?.contact_id ? contactById.get(link.contact_id) : undefined;
+    if (!inPipedriveRule(person)) {
+      out.push(...outOfFilter(person.id, link, contact));
+      continue;
+    }
     // DESIGN §3: a contact deleted in CC leaves its person as it is, until the person changes
     // (then it is revived); the link says so, and so does the person's status field.
     if (link?.state === 'contact_deleted' && contact?.deletedAt !== undefined) continue;
@@ -98,6 +109,53 @@ export async function checkInvariants(
           `${field} differs: ${a(person.id)} ${JSON.stringify(pv)} vs ${a(contact.contact_id)} ${JSON.stringify(cv)}`,
         );
     }
+  }
+
+  /**
+   * A person outside the synced filter (DESIGN §3: it stops syncing, nothing is deleted, it
+   * resumes when it matches again). Its Pipedrive edits need not reach CC. But in two-way the
+   * pair still syncs CC → Pipedrive while its contact is in the CC rule (the scan stages
+   * non-members so that CC contacts link to the persons they already have): then every CC
+   * change has reached Pipedrive, i.e. the contact still holds the values the pair last agreed
+   * on (the link's base and email), whatever the person holds. With the contact outside the
+   * CC rule too, nothing syncs: the scan has marked the link out of rule.
+   */
+  function outOfFilter(
+    personId: number,
+    link: (typeof links)[number] | undefined,
+    contact: (typeof contacts)[number] | undefined,
+  ): string[] {
+    if (!link || !contact || contact.deletedAt !== undefined) return [];
+    if (link.state === 'person_deleted' || link.state === 'contact_deleted') return [];
+    if (erroredContacts.has(contact.contact_id)) return [];
+    const ccSynced =
+      t.settings.direction !== 'to_cc' && (!lists || inLists(contact.list_memberships));
+    if (!ccSynced)
+      return link.state === 'active'
+        ? [
+            `${a(personId)} and ${a(contact.contact_id)} are both out of their rules but the link is still active`,
+          ]
+        : [];
+    if (link.state !== 'active')
+      return [
+        `${a(contact.contact_id)} is in the CC rule but its link to ${a(personId)} is ${link.state}`,
+      ];
+    const found: string[] = [];
+    const contactEmail = contact.email?.address.toLowerCase();
+    if (contactEmail !== link.email)
+      found.push(
+        `${a(contact.contact_id)} has ${contactEmail} but its link to ${a(personId)} (out of the filter) agreed on ${link.email}`,
+      );
+    const base = link.base as Record<string, unknown>;
+    for (const field of MAPPED) {
+      const bv = norm(base[rowId(sameNameRow(field))]);
+      const cv = norm(contact[field]);
+      if (bv !== cv)
+        found.push(
+          `${field} of ${a(contact.contact_id)} ${JSON.stringify(cv)} never reached ${a(personId)} (out of the filter): the link agreed on ${JSON.stringify(bv)}`,
+        );
+    }
+    return found;
   }
 
   // Every in-rule live contact has its person (or its person was deleted, which ends the sync

@@ -77,7 +77,25 @@ export const pipedriveOps: Record<string, Op> = {
     t.merges.push({ gone: gone.id, survivor: survivor.id });
     return `${t.alias(gone.id)} merged into ${t.alias(survivor.id)}`;
   },
+  // Filter seeds only (see opNames): a user moves a person into or out of the synced filter by
+  // its label. Real Pipedrive fires a person change webhook for the label, but none for the
+  // filter membership: only the scan (scheduled, or "Sync now") sees who entered or left.
+  'pd.filter': (world, t) => {
+    const { filter } = t;
+    const persons = livePersons(world, t);
+    if (!filter || !persons.length) return null;
+    const person = t.rng.pick(persons);
+    const member = !person.label_ids.includes(filter.label);
+    const label_ids = pick.labels(t.rng, filter, member);
+    world.sync.pd.control.ui.updatePerson(t.companyId, person.id, { label_ids });
+    return `${t.alias(person.id)} label_ids=[${label_ids.join(',')}] (now ${member ? 'in' : 'out of'} the filter)`;
+  },
 };
+
+/** The ops a seed draws from: pd.filter only where the connection syncs a filter. */
+export function opNames(ops: Record<string, Op>, t: Tenant): string[] {
+  return Object.keys(ops).filter((name) => name !== 'pd.filter' || t.filter !== null);
+}
 
 export const ccOps: Record<string, Op> = {
   'cc.create': (world, t) => contactIn(world, t),

@@ -19,7 +19,7 @@ import { skippedOps } from './features.ts';
 const alsoEnabled = new Set((process.env.SIM_OPS ?? '').split(',').filter(Boolean));
 
 import { checkInvariants } from './invariants.ts';
-import { armKill, ccOps, clearFaults, faultOps, pipedriveOps } from './ops.ts';
+import { armKill, ccOps, clearFaults, faultOps, opNames, pipedriveOps } from './ops.ts';
 import { createTenant, runScan, type Tenant } from './tenant.ts';
 import type { SimWorld } from './world.ts';
 
@@ -115,7 +115,7 @@ async function step(run: Run): Promise<void> {
   let line: string | null;
   if (roll < 0.5) {
     const ops = roll < 0.3 ? pipedriveOps : ccOps;
-    const name = rng.pick(Object.keys(ops));
+    const name = rng.pick(opNames(ops, t));
     line = run.enabled(name) ? userOp(world, t, name, ops[name]) : null;
   } else if (roll < 0.75) {
     line = await deliver(run, rng.chance(0.7) ? 0 : rng.int(0, run.pending.length - 1));

@@ -9,10 +9,13 @@ import { runInitialSync } from '../../server/sync/engine/initial.ts';
 import { type ConnectionSettings, connectionSettings } from '../../server/sync/settings.ts';
 import { createContact } from '../fakes/constant-contact/contacts.ts';
 import type { AccountStore } from '../fakes/constant-contact/store.ts';
+import { compileFilter } from '../fakes/pipedrive/filters.ts';
+import type { Person } from '../fakes/pipedrive/model.ts';
 import type { CompanyStore } from '../fakes/pipedrive/store.ts';
-import type { Rng } from '../fakes/shared/prng.ts';
+import { createRng, type Rng } from '../fakes/shared/prng.ts';
 import { connectCompany } from '../helpers/connected.ts';
 import { sameNameRow } from '../helpers/sync-world.ts';
+import { features } from './features.ts';
 import type { SimWorld } from './world.ts';
 
 export const MAPPED = ['first_name', 'last_name', 'job_title'] as const;
@@ -30,6 +33,13 @@ export interface Tenant {
   connectionId: number;
   settings: ConnectionSettings;
   lists: { target: string; other: string };
+  /**
+   * Set when the connection syncs the members of one Pipedrive people filter (a fifth of the
+   * seeds): the filter's id, on the person label `label` (`other` is a label outside it; a field no mapping row touches, so
+   * sync writes never change who is a member; only a user's pd.filter or pd.create, or a merge
+   * that unites labels, does).
+   */
+  filter: { id: number; label: number; other: number } | null;
   emails: string[];
   /** Persons and contacts the simulated users made (all others were made by the app). */
   userPersons: Set<number>;
@@ -60,6 +70,11 @@ export const pick = {
       : field === 'last_name'
         ? pick.last(rng)
         : pick.title(rng),
+  /** Label ids with (`member`) or without the filter's label; other labels come and go. */
+  labels: (rng: Rng, filter: { label: number; other: number }, member: boolean): number[] => {
+    const other = rng.pick([[], [filter.other]]);
+    return member ? [filter.label, ...other] : other;
+  },
 };
 
 let tenants = 0;
@@ -85,6 +100,9 @@ export async function createTenant(
   for (const [name, id] of Object.entries(lists))
     acct.lists.set(id, { list_id: id, name, favorite: false, createdAt: now, updatedAt: now });
 
+  // A rng of its own picks the filter seeds, so the other seeds replay as they did before.
+  const filterSeed = features.filterRescan && createRng(`pd-filter-${seed}`).chance(0.2);
+  const filter = filterSeed ? addFilter(world, store) : null;
   const aliases = new Map<number | string, string>();
   let persons = 0;
   let contacts = 0;
@@ -96,7 +114,7 @@ export async function createTenant(
     connectionId: 0,
     settings: connectionSettings.parse({
       direction: 'two_way',
-      pipedriveSource: { kind: 'all' },
+      pipedriveSource: filter ? { kind: 'filters', filterIds: [filter.id] } : { kind: 'all' },
       // A fifth of the seeds sync only the members of one CC list.
       ccSource: rng.chance(0.2) ? { kind: 'lists', listIds: [lists.other] } : { kind: 'all' },
       targetListIds: [lists.target],
@@ -105,6 +123,7 @@ export async function createTenant(
       mapping: MAPPED.map((f) => sameNameRow(f)),
     }),
     lists,
+    filter,
     // A pool a little larger than the population, so emails collide now and then.
     emails: Array.from({ length: size + 4 }, (_, i) => `e${i}@s${seed}.example.com`),
     userPersons: new Set(),
@@ -147,8 +166,9 @@ export async function createTenant(
   });
   t.connectionId = connectionId;
   await runScan(world, t, 'initial');
+  const source = filter ? `, filter label=${filter.label}` : '';
   t.trace.push(
-    `initial sync (ccSource ${t.settings.ccSource.kind}, ${t.settings.conflictWinner} wins)`,
+    `initial sync (ccSource ${t.settings.ccSource.kind}${source}, ${t.settings.conflictWinner} wins)`,
   );
   return t;
 }
@@ -183,7 +203,60 @@ export function personBody(t: Tenant): Record<string, unknown> {
     last_name: last,
     job_title: pick.title(rng),
     emails,
+    // In a filter seed about half the persons start in the filter.
+    ...(t.filter ? { label_ids: pick.labels(rng, t.filter, rng.chance(0.5)) } : {}),
   };
+}
+
+/** The people filter a filter seed syncs: persons carrying one label. */
+function addFilter(world: SimWorld, store: CompanyStore): NonNullable<Tenant['filter']> {
+  const field = store.personField('label');
+  const [label, other] = (field?.options ?? []).map((o) => Number(o.id));
+  if (!field || label === undefined || other === undefined)
+    throw new Error('the Pipedrive fake has no person labels');
+  const id = world.sync.pd.store.nextId('filter');
+  const now = world.clock.now();
+  store.filters.set(id, {
+    id,
+    companyId: store.company.id,
+    name: 'Sim members',
+    type: 'people',
+    user_id: [...store.users.keys()][0] as number,
+    add_time: now,
+    update_time: now,
+    visible_to: '3',
+    conditions: {
+      glue: 'and',
+      conditions: [
+        {
+          glue: 'and',
+          conditions: [
+            {
+              object: 'person',
+              field_id: String(field.id),
+              operator: '=',
+              value: String(label),
+              extra_value: null,
+              json_value_flag: false,
+            },
+          ],
+        },
+        { glue: 'or', conditions: [] },
+      ],
+    },
+  });
+  return { id, label, other };
+}
+
+/**
+ * Who is in the Pipedrive rule now: everyone, or the filter's members as the fake evaluates
+ * them at this moment.
+ */
+export function pipedriveRule(world: SimWorld, t: Tenant): (person: Person) => boolean {
+  const filter = t.filter && company(world, t).filters.get(t.filter.id);
+  if (!t.filter) return () => true;
+  if (!filter) throw new Error(`filter ${t.filter.id} is gone from the fake`);
+  return compileFilter(filter, company(world, t));
 }
 
 export function describePerson(body: Record<string, unknown>): string {
