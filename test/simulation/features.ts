@@ -38,8 +38,6 @@ export function disabledFeatures(): string[] {
  * behaviour; `npm run simulate -- --all-ops` runs them anyway, to see the failures.
  */
 export const skippedOps: Record<string, string> = {
-  'pd.email':
-    '1 of 200 seeds fails with it (seed 51): an email change that only the full scan finds (its webhook lost) frees an address a duplicate person waits for, but the scan plans that person before it writes the change (one pass, engine/initial.ts), so the person is synced only by the next scan',
   ...Object.fromEntries(
     (process.env.SIM_SKIP ?? '')
       .split(',')
