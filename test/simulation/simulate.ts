@@ -120,7 +120,9 @@ async function step(run: Run): Promise<void> {
   } else if (roll < 0.75) {
     line = await deliver(run, rng.chance(0.7) ? 0 : rng.int(0, run.pending.length - 1));
   } else if (roll < 0.83) {
-    line = await poll(run);
+    // Filter seeds: now and then the scheduled scan (or "Sync now") instead of a poll, so a
+    // membership change is seen mid-run and the edits that follow meet its outcome.
+    line = t.filter && rng.chance(0.3) ? await scan(run) : await poll(run);
   } else if (roll < 0.93) {
     // A CC 429 and a CC token refresh cost real seconds (the limiter's pause, the token
     // endpoint's 1 request/s spacing), so they come a quarter as often as the other outages.
@@ -210,6 +212,19 @@ async function poll(run: Run): Promise<string> {
   } catch (error) {
     run.pollErrors += 1;
     return `poll failed: ${error instanceof Error ? error.message : String(error)}${endKill(run)}`;
+  }
+}
+
+async function scan(run: Run): Promise<string> {
+  const { world, t } = run;
+  try {
+    const result = await runScan(world, t, 'scan');
+    const counts = Object.entries(result.counts)
+      .filter(([k, n]) => k !== 'nothing' && n)
+      .map(([k, n]) => `${k}×${n}`);
+    return `scan: ${counts.join(' ')}${endKill(run)}`;
+  } catch (error) {
+    return `scan failed: ${error instanceof Error ? error.message : String(error)}${endKill(run)}`;
   }
 }
 
