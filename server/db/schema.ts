@@ -202,6 +202,7 @@ export interface Links {
   last_synced_at: Timestamp | null;
   person_hash: string | null;
   person_id: number | null;
+  person_in_rule: Generated<boolean>;
   state: Generated<string>;
   updated_at: Generated<Timestamp>;
 }

@@ -256,6 +256,7 @@ describe('recording a batch', () => {
       personId,
       contactId,
       email,
+      personInRule: true,
       plan: {
         base: { ...base, email },
         conflicts: [],

@@ -28,6 +28,8 @@ export interface BatchItem {
   contact?: ContactSnapshot | null;
   /** The person as read, when there is one (its status field is not written again). */
   person?: PersonSnapshot | null;
+  /** Whether the person is in the Pipedrive rule, as planned: stored on the link. */
+  personInRule: boolean;
 }
 
 export interface ExecuteContext {
@@ -410,6 +412,7 @@ export async function recordBatch(
       email: base.email || email,
       base: JSON.stringify(base.values),
       state: 'active',
+      person_in_rule: item.personInRule,
       last_synced_at: at,
     });
     for (const action of item.plan.actions) {
@@ -450,6 +453,7 @@ export async function recordBatch(
             contact_id: eb.ref('excluded.contact_id'),
             email: eb.ref('excluded.email'),
             base: eb.ref('excluded.base'),
+            person_in_rule: eb.ref('excluded.person_in_rule'),
             state: 'active',
             last_synced_at: at,
             updated_at: at,

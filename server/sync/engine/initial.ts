@@ -220,6 +220,7 @@ export async function runInitialSync(
       // person who now has its email.
       const unstaged = await markUnstagedLinks(planCtx, startedAt, job.dryRun);
       if (unstaged > 0) result.counts.mark_link = (result.counts.mark_link ?? 0) + unstaged;
+      if (!job.dryRun) await storeFilterMembership(planCtx);
       await writeGroups(
         checkpoint.lastPersonId ?? 0,
         (after) => personBatch(planCtx, after),
@@ -615,6 +616,7 @@ async function personBatch(
       contactId: contact?.contact_id ?? null,
       email: row.email,
       contact,
+      personInRule: row.p_in_rule,
       ...(movesOff.length > 0 ? { movesOff } : {}),
     };
   });
@@ -686,6 +688,19 @@ async function markUnstagedLinks(ctx: PlanCtx, startedAt: Date, dryRun: boolean)
   });
 }
 
+/**
+ * What the run read of each linked person's filter membership goes on its link, for the person
+ * jobs and polls until the next scan (person.ts): a pair planned "nothing" is not written by
+ * recordBatch, and its person may have left or entered a filter all the same.
+ */
+async function storeFilterMembership(ctx: PlanCtx): Promise<void> {
+  await sql`
+    UPDATE links l SET person_in_rule = p.in_rule
+    FROM sync_stage_persons p
+    WHERE p.run_id = ${ctx.runId} AND l.connection_id = ${ctx.connectionId}
+      AND l.person_id = p.person_id AND l.person_in_rule <> p.in_rule`.execute(ctx.db);
+}
+
 /** Contacts no staged person owns (and not linked to one), in id order. */
 async function contactBatch(
   ctx: PlanCtx,
@@ -719,6 +734,8 @@ async function contactBatch(
     personId: null,
     contactId: row.contact_id,
     email: row.email,
+    // A person made from a contact is in no chosen filter until a scan finds it in one.
+    personInRule: false,
   }));
   return { items, last: rows.rows.at(-1)?.contact_id ?? after };
 }

@@ -290,14 +290,18 @@ export async function syncPair(
       }
     : null;
   const lists = settings.ccSource.kind === 'lists' ? new Set(settings.ccSource.listIds) : undefined;
+  // Filter membership is known from the last scan only (it fires no webhook): a person is in
+  // the rule while the scan found it in a filter. A new person waits for the scan.
+  const inPipedriveRule =
+    settings.pipedriveSource.kind === 'all' ||
+    (link !== null && link.state !== 'out_of_rule' && linkRow?.person_in_rule === true);
   const planned = plan({
     person,
     contact,
     link,
     settings: planSettings(settings),
     fields: ctx.fields,
-    inPipedriveRule:
-      settings.pipedriveSource.kind === 'all' || (link !== null && link.state !== 'out_of_rule'),
+    inPipedriveRule,
     inCcRule: lists ? (contact?.list_memberships ?? []).some((id) => lists.has(id)) : true,
     emailTaken,
     ...(owner?.person_id ? { duplicateOf: owner.person_id } : {}),
@@ -311,6 +315,7 @@ export async function syncPair(
     email: email?.ok ? email.email : (contactEmail ?? null),
     contact,
     person,
+    personInRule: inPipedriveRule,
   };
   if (deferred && batchable(item)) deferred.push(item);
   else await applyPairs(deps, ctx, [item], false);

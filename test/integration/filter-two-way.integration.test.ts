@@ -1,0 +1,206 @@
+/**
+ * Two-way sync of chosen Pipedrive filters (DESIGN §3 "Rules"): a person outside every filter
+ * whose contact is in the CC rule is still synced CC → Pipedrive, but nothing of it goes to
+ * CC, neither from the scan nor from its person jobs, until a scan finds it in a filter again.
+ * Filter membership fires no webhook: person jobs and polls know it from the last scan.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Keyring } from '../../server/crypto.ts';
+import { pollConstantContact } from '../../server/sync/engine/cc-poll.ts';
+import { runInitialSync } from '../../server/sync/engine/initial.ts';
+import { syncPerson } from '../../server/sync/engine/person.ts';
+import { connectionSettings } from '../../server/sync/settings.ts';
+import { createContact } from '../fakes/constant-contact/contacts.ts';
+import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
+import {
+  connectAndSync,
+  engineDeps,
+  type SyncWorld,
+  sameNameRow,
+  startSyncWorld,
+  twoWaySettings,
+} from '../helpers/sync-world.ts';
+
+const keyring = new Keyring([{ id: 't', key: randomBytes(32) }]);
+const ACCOUNT = 'a07e0000filter';
+const FILTER_ID = 990_101;
+let database: TestDatabase;
+let world: SyncWorld;
+let companyId: number;
+let connectionId: number;
+/** In the filter from the start. */
+let member: number;
+/** Outside the filter, with a contact of its own in CC (CC → Pipedrive links them). */
+let outsider: number;
+
+const deps = () => engineDeps(database.db, world, keyring);
+const company = () => world.pd.store.company(companyId)!;
+const account = () => world.cc.store.account(ACCOUNT);
+const person = (id: number) => company().persons.get(id)!;
+const contactOf = async (personId: number) => {
+  const link = await linkOf(personId);
+  return account().contacts.get(link!.contact_id!)!;
+};
+const linkOf = (personId: number) =>
+  database.db
+    .selectFrom('links')
+    .selectAll()
+    .where('connection_id', '=', connectionId)
+    .where('person_id', '=', personId)
+    .executeTakeFirst();
+const ccWrites = () =>
+  world.cc.log.all().filter((r) => r.method !== 'GET' && r.path.startsWith('/v3/')).length;
+
+async function scan(): Promise<void> {
+  const run = await database.db
+    .insertInto('sync_runs')
+    .values({ connection_id: connectionId, kind: 'scan' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await runInitialSync(deps(), { connectionId, runId: run.id, dryRun: false });
+}
+
+/** A Pipedrive edit whose webhook the person job answers. */
+async function editInPipedrive(personId: number, edit: Record<string, unknown>) {
+  world.pd.control.ui.updatePerson(companyId, personId, edit);
+  return syncPerson(deps(), { companyId, personId });
+}
+
+beforeAll(async () => {
+  database = await freshDatabase();
+  world = await startSyncWorld({
+    name: 'filter-two-way',
+    pipedrive: { seed: 'empty', rateLimits: { enabled: false } },
+    constantContact: { seed: 'empty', rateLimits: { enabled: false } },
+  });
+  const [store] = world.pd.control.seed({
+    seed: 'filter-two-way',
+    companies: [{ name: 'Filter Co', persons: 0, organizations: 0 }],
+  });
+  companyId = store!.company.id;
+  world.cc.control.addAccount({ accountId: ACCOUNT });
+  const now = Date.now();
+  account().lists.set(`${ACCOUNT}-target`, {
+    list_id: `${ACCOUNT}-target`,
+    name: 'target',
+    favorite: false,
+    createdAt: now,
+    updatedAt: now,
+  });
+  const jobTitle = company().personFields.find((f) => f.key === 'job_title')!;
+  company().filters.set(FILTER_ID, {
+    id: FILTER_ID,
+    companyId,
+    name: 'VIP',
+    type: 'people',
+    user_id: [...company().users.keys()][0]!,
+    add_time: now,
+    update_time: now,
+    visible_to: '3',
+    conditions: {
+      glue: 'and',
+      conditions: [
+        {
+          glue: 'and',
+          conditions: [
+            {
+              object: 'person',
+              field_id: String(jobTitle.id),
+              operator: '=',
+              value: 'VIP',
+              extra_value: null,
+              json_value_flag: false,
+            },
+          ],
+        },
+        { glue: 'or', conditions: [] },
+      ],
+    },
+  });
+  const make = (first: string, jobTitle: string) =>
+    world.pd.control.ui.createPerson(companyId, {
+      name: `${first} Test`,
+      first_name: first,
+      last_name: 'Test',
+      job_title: jobTitle,
+      emails: [{ value: `${first.toLowerCase()}@filter.example.com`, primary: true }],
+    }).id;
+  member = make('Mona', 'VIP');
+  outsider = make('Otto', 'Intern');
+  createContact(
+    world.cc.store,
+    account(),
+    {
+      create_source: 'Account',
+      first_name: 'Otto',
+      last_name: 'Test',
+      email: { address: 'otto@filter.example.com', permission: 'implicit' },
+      list_memberships: [`${ACCOUNT}-target`],
+    },
+    now,
+  );
+  const settings = connectionSettings.parse({
+    ...twoWaySettings(world, companyId, ACCOUNT, [
+      sameNameRow('first_name'),
+      sameNameRow('last_name'),
+    ]),
+    pipedriveSource: { kind: 'filters', filterIds: [FILTER_ID] },
+  });
+  ({ connectionId } = await connectAndSync(database.db, keyring, world, {
+    companyId,
+    ccAccountId: ACCOUNT,
+    settings,
+  }));
+});
+
+afterAll(async () => {
+  await world.close();
+  await database.drop();
+});
+
+describe('two-way sync of a Pipedrive filter', () => {
+  it('links the member (contact created) and the outsider who has a contact', async () => {
+    expect(await linkOf(member)).toMatchObject({ state: 'active', person_in_rule: true });
+    expect((await contactOf(member)).first_name).toBe('Mona');
+    expect(await linkOf(outsider)).toMatchObject({ state: 'active', person_in_rule: false });
+  });
+
+  it("sends nothing of an outsider's Pipedrive edits to CC", async () => {
+    const writes = ccWrites();
+    expect(await editInPipedrive(outsider, { first_name: 'Ottokar', last_name: 'Test' })).toEqual([
+      'nothing',
+    ]);
+    expect((await contactOf(outsider)).first_name).toBe('Otto');
+    expect(ccWrites()).toBe(writes);
+    await scan();
+    expect((await contactOf(outsider)).first_name).toBe('Otto');
+    expect(ccWrites()).toBe(writes);
+  });
+
+  it("still brings the outsider's contact edits to Pipedrive", async () => {
+    const contact = await contactOf(outsider);
+    world.cc.control.editInUi(ACCOUNT, contact.contact_id, { last_name: 'Outside' });
+    await pollConstantContact(deps(), { connectionId });
+    expect(person(outsider).last_name).toBe('Outside');
+  });
+
+  it('a member who leaves the filter stops sending to CC once a scan has seen it', async () => {
+    await editInPipedrive(member, { job_title: 'Former VIP' });
+    await scan();
+    expect(await linkOf(member)).toMatchObject({ state: 'active', person_in_rule: false });
+    const writes = ccWrites();
+    await editInPipedrive(member, { first_name: 'Monika', last_name: 'Test' });
+    expect((await contactOf(member)).first_name).toBe('Mona');
+    expect(ccWrites()).toBe(writes);
+  });
+
+  it('resumes when a scan finds it in the filter again, with the edit made meanwhile', async () => {
+    world.pd.control.ui.updatePerson(companyId, member, { job_title: 'VIP' });
+    await scan();
+    expect(await linkOf(member)).toMatchObject({ state: 'active', person_in_rule: true });
+    expect((await contactOf(member)).first_name).toBe('Monika');
+    await editInPipedrive(member, { first_name: 'Mo', last_name: 'Test' });
+    expect((await contactOf(member)).first_name).toBe('Mo');
+  });
+});
