@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keyring } from '../../server/crypto.ts';
 import { personEmail } from '../../server/sync/core/normalise.ts';
+import { pollConstantContact } from '../../server/sync/engine/cc-poll.ts';
 import { runInitialSync } from '../../server/sync/engine/initial.ts';
 import { syncPerson } from '../../server/sync/engine/person.ts';
 import { createContact, softDelete } from '../fakes/constant-contact/contacts.ts';
@@ -380,6 +381,38 @@ describe('a scan that moves a linked pair off an address (its change was missed)
     expect(link).toMatchObject({ state: 'active', email: 'wes@email.example.com' });
     expect(company().persons.size).toBe(persons + 1);
     expect(company().persons.get(link!.person_id!)?.first_name).toBe('Xena');
+    expect(await pendingWork()).toEqual({});
+  });
+});
+
+describe('a Constant Contact email change onto the address of another linked person', () => {
+  /** Yan's contact moves away in CC and is deleted; Zoe's contact then takes Yan's address. */
+  async function setUp(prefix: string) {
+    const yan = await synced(`${prefix}.yan@email.example.com`);
+    const zoe = await synced(`${prefix}.zoe@email.example.com`);
+    world.cc.control.editInUi(ACCOUNT, yan.contactId, {
+      email: `${prefix}.yan.cc@email.example.com`,
+    });
+    deleteInCc(yan.contactId);
+    world.cc.control.editInUi(ACCOUNT, zoe.contactId, { email: `${prefix}.yan@email.example.com` });
+    return { yan, zoe };
+  }
+
+  it('met by the poll: EMAIL_COLLISION, and the person keeps its email', async () => {
+    const { yan, zoe } = await setUp('poll');
+    await pollConstantContact(deps(), { connectionId });
+    expect(emailOf(yan.personId)).toBe('poll.yan@email.example.com');
+    expect(emailOf(zoe.personId)).toBe('poll.zoe@email.example.com');
+    expect(await openErrors(zoe.personId)).toEqual(['EMAIL_COLLISION']);
+    expect(await pendingWork()).toEqual({});
+  });
+
+  it('met by the scan: the same error, and nothing planned after it', async () => {
+    const { yan, zoe } = await setUp('scan');
+    await scan();
+    expect(emailOf(yan.personId)).toBe('scan.yan@email.example.com');
+    expect(emailOf(zoe.personId)).toBe('scan.zoe@email.example.com');
+    expect(await openErrors(zoe.personId)).toEqual(['EMAIL_COLLISION']);
     expect(await pendingWork()).toEqual({});
   });
 });

@@ -40,9 +40,10 @@ export interface PlanInput {
   inPipedriveRule: boolean;
   inCcRule: boolean;
   /**
-   * The shell looked up the new email this pair would write to CC, and another contact holds
-   * it. Undefined when the shell did not look (the full scan): then an address the link's
-   * base notes as taken (plan-util.ts `takenEmail`) counts as taken.
+   * The shell looked up the new email this pair would write, and it is another's: in CC
+   * another contact holds it, in Pipedrive another linked person has it. Undefined when the
+   * shell did not look: then an address the link's base notes as taken (plan-util.ts
+   * `takenEmail`) counts as taken.
    */
   emailTaken?: boolean;
   /** The shell's `chooseByEmail` gave this person's email to an older person (that id). */

@@ -120,7 +120,9 @@ function reconcile(
     conflictWinner: ctx.settings.conflictWinner,
   });
   const emails = mergeEmail(ctx, pd, cc, old, email);
-  const taken = ctx.emailTaken ?? (emails.toCc !== undefined && takenEmail(old) === emails.toCc);
+  // The address this sync would write, on either side: refused before as taken, it stays so.
+  const written = emails.toCc ?? emails.toPipedrive;
+  const taken = ctx.emailTaken ?? (written !== undefined && takenEmail(old) === written);
   if ((emails.toCc !== undefined || emails.toPipedrive !== undefined) && taken) {
     const ids = { personId: person.id, contactId: contact.contact_id };
     return {

@@ -556,6 +556,7 @@ async function personBatch(
     linked_contact: ContactSnapshot | null;
     linked_in_rule: boolean | null;
     holder: number | null;
+    contact_email_taken: boolean;
   }>`
     SELECT p.person_id, p.email, p.duplicate_of, p.in_rule AS p_in_rule, p.snapshot AS person,
       c.snapshot AS contact, c.in_rule AS c_in_rule,
@@ -563,7 +564,10 @@ async function personBatch(
       lc.snapshot AS linked_contact, lc.in_rule AS linked_in_rule,
       (SELECT h.person_id FROM links h WHERE h.connection_id = ${ctx.connectionId}
          AND h.contact_id = c.contact_id AND h.person_id <> p.person_id
-         AND h.state <> 'person_deleted' LIMIT 1) AS holder
+         AND h.state <> 'person_deleted' LIMIT 1) AS holder,
+      (lc.email IS NOT NULL AND lc.email <> l.email AND EXISTS (SELECT 1 FROM links o
+         WHERE o.connection_id = ${ctx.connectionId} AND o.email = lc.email
+           AND o.person_id <> p.person_id AND o.state <> 'person_deleted')) AS contact_email_taken
     FROM sync_stage_persons p
     LEFT JOIN sync_stage_contacts c
       ON c.run_id = p.run_id AND c.email = p.email AND p.duplicate_of IS NULL
@@ -587,6 +591,10 @@ async function personBatch(
         }
       : null;
     const contact = link ? row.linked_contact : row.contact;
+    // The contact's email changed in CC, the person's did not, and another linked person has
+    // that address: written to the person it would collide (as person.ts syncPair checks).
+    const contactEmailTaken =
+      row.contact_email_taken && row.email === row.link_email && !contact?.deleted_at;
     const planned = plan({
       person: row.person,
       contact,
@@ -595,6 +603,7 @@ async function personBatch(
       fields: ctx.fields,
       inPipedriveRule: row.p_in_rule,
       inCcRule: (link ? row.linked_in_rule : row.c_in_rule) ?? false,
+      ...(contactEmailTaken ? { emailTaken: true } : {}),
       // The contact with this email is linked to another person (whose email changed, or who
       // is out of the rule): that person keeps it; this one is its duplicate.
       ...(row.duplicate_of

@@ -261,6 +261,15 @@ export async function syncPair(
   ) {
     const holder = await contactByEmail(clients, email.email);
     emailTaken = holder !== null && holder.contact_id !== linkRow.contact_id;
+  } else if (
+    linkRow?.person_id &&
+    contactEmail &&
+    !contact?.deleted_at &&
+    contactEmail !== linkRow.email
+  ) {
+    // The contact's email changed in CC, the person's did not: written to the person, it must
+    // not be the address of another linked person (DESIGN §3: the same collision rule).
+    emailTaken = await linkedElsewhere(deps, ctx, contactEmail, linkRow.person_id);
   }
   // An unlinked person whose email another person already owns is a duplicate (DESIGN §3).
   const owner =
@@ -322,6 +331,24 @@ export async function syncPair(
   if (linkRow?.person_id && planned.base && planned.base.email !== linkRow.email)
     await handOverOldEmail(deps, ctx, linkRow.person_id, linkRow.email, deferred);
   return planned.actions.map((a) => a.kind);
+}
+
+/** Whether a person other than `personId` is linked with this email (and not deleted). */
+async function linkedElsewhere(
+  deps: PersonSyncDeps,
+  ctx: SyncContext,
+  email: string,
+  personId: number,
+): Promise<boolean> {
+  const other = await deps.db
+    .selectFrom('links')
+    .select('id')
+    .where('connection_id', '=', ctx.connectionId)
+    .where('email', '=', email)
+    .where('person_id', '!=', personId)
+    .where('state', '!=', 'person_deleted')
+    .executeTakeFirst();
+  return other !== undefined;
 }
 
 /**
