@@ -203,4 +203,34 @@ describe('two-way sync of a Pipedrive filter', () => {
     await editInPipedrive(member, { first_name: 'Mo', last_name: 'Test' });
     expect((await contactOf(member)).first_name).toBe('Mo');
   });
+
+  it('a scan that moves a member off an address syncs the member waiting for it', async () => {
+    const vip = (first: string, email: string) =>
+      world.pd.control.ui.createPerson(companyId, {
+        name: `${first} Test`,
+        first_name: first,
+        last_name: 'Test',
+        job_title: 'VIP',
+        emails: [{ value: email, primary: true }],
+      }).id;
+    const pia = vip('Pia', 'pia@filter.example.com');
+    await scan();
+    expect(await linkOf(pia)).toMatchObject({ state: 'active', person_in_rule: true });
+    const quin = vip('Quin', 'pia@filter.example.com');
+    await scan();
+    expect(await linkOf(quin)).toBeUndefined();
+    // Pia moves to another address, and its webhook is lost: the scan finds it.
+    world.pd.control.ui.updatePerson(companyId, pia, {
+      emails: [{ value: 'pia.new@filter.example.com', primary: true }],
+    });
+
+    await scan();
+    expect((await contactOf(pia)).email?.address).toBe('pia.new@filter.example.com');
+    expect(await linkOf(quin)).toMatchObject({
+      state: 'active',
+      person_in_rule: true,
+      email: 'pia@filter.example.com',
+    });
+    expect((await contactOf(quin)).first_name).toBe('Quin');
+  });
 });

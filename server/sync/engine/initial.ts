@@ -252,7 +252,11 @@ export async function runInitialSync(
   // moves will go through and leaves this out (it only happens when changes were missed).
   // After a crash, the next scan finds them.
   if (!job.dryRun && movedOff.size > 0) {
-    const kinds = await settleAddresses(deps, connection.company_id, [...movedOff]);
+    const kinds = await settleAddresses(
+      deps,
+      { companyId: connection.company_id, runId: job.runId },
+      [...movedOff],
+    );
     for (const kind of kinds) result.counts[kind] = (result.counts[kind] ?? 0) + 1;
   }
 

@@ -173,6 +173,8 @@ export async function promoteDuplicate(
   email: string,
   formerId: number | null,
   deferred: BatchItem[] | undefined,
+  /** A scan that read the filters says whether the person is in one (see syncPair). */
+  inRuleOf?: (personId: number) => Promise<boolean | undefined>,
 ): Promise<SyncAction['kind'][]> {
   const candidates: PersonSnapshot[] = [];
   for (const { id } of await ctx.clients.pipedrive.persons.searchByEmail(email)) {
@@ -193,7 +195,19 @@ export async function promoteDuplicate(
     .executeTakeFirst();
   if (linkRow) return [];
   const contact = await contactByEmail(ctx.clients, email);
-  return syncPair(deps, ctx, { personId: owner.id, person: owner, contact, linkRow }, deferred);
+  const inPipedriveRule = await inRuleOf?.(owner.id);
+  return syncPair(
+    deps,
+    ctx,
+    {
+      personId: owner.id,
+      person: owner,
+      contact,
+      linkRow,
+      ...(inPipedriveRule !== undefined ? { inPipedriveRule } : {}),
+    },
+    deferred,
+  );
 }
 
 /**
@@ -243,6 +257,8 @@ export async function syncPair(
     person: PersonSnapshot | null;
     contact: ContactSnapshot | null;
     linkRow: LinkRow | undefined;
+    /** Filter membership as a scan just read it, for a person the link cannot tell about. */
+    inPipedriveRule?: boolean;
   },
   deferred?: BatchItem[],
 ): Promise<SyncAction['kind'][]> {
@@ -303,7 +319,8 @@ export async function syncPair(
   // the rule while the scan found it in a filter. A new person waits for the scan.
   const inPipedriveRule =
     settings.pipedriveSource.kind === 'all' ||
-    (link !== null && link.state !== 'out_of_rule' && linkRow?.person_in_rule === true);
+    (pair.inPipedriveRule ??
+      (link !== null && link.state !== 'out_of_rule' && linkRow?.person_in_rule === true));
   const planned = plan({
     person,
     contact,

@@ -20,16 +20,26 @@ import {
 
 export async function settleAddresses(
   deps: PersonSyncDeps,
-  companyId: number,
+  run: { companyId: number; runId: number },
   emails: readonly string[],
 ): Promise<SyncAction['kind'][]> {
   // Null when the connection is not active (an initial run before activation moves no pair).
-  const ctx = await loadContext(deps, companyId);
+  const ctx = await loadContext(deps, run.companyId);
   if (!ctx) return [];
   const kinds: SyncAction['kind'][] = [];
   const deferred: BatchItem[] = [];
+  // Whether a person is in the chosen filters: the scan just read them (staged, in_rule).
+  const inRuleOf = async (personId: number) =>
+    (
+      await deps.db
+        .selectFrom('sync_stage_persons')
+        .select('in_rule')
+        .where('run_id', '=', run.runId)
+        .where('person_id', '=', personId)
+        .executeTakeFirst()
+    )?.in_rule;
   for (const email of emails) {
-    kinds.push(...(await promoteDuplicate(deps, ctx, email, null, deferred)));
+    kinds.push(...(await promoteDuplicate(deps, ctx, email, null, deferred, inRuleOf)));
     const contact = await contactByEmail(ctx.clients, email);
     if (!contact) continue;
     const linked = await deps.db
