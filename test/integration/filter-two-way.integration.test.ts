@@ -12,6 +12,7 @@ import { runInitialSync } from '../../server/sync/engine/initial.ts';
 import { syncPerson } from '../../server/sync/engine/person.ts';
 import { connectionSettings } from '../../server/sync/settings.ts';
 import { createContact } from '../fakes/constant-contact/contacts.ts';
+import { addPeopleFilter } from '../fakes/pipedrive/filters.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import {
   connectAndSync,
@@ -24,7 +25,6 @@ import {
 
 const keyring = new Keyring([{ id: 't', key: randomBytes(32) }]);
 const ACCOUNT = 'a07e0000filter';
-const FILTER_ID = 990_101;
 let database: TestDatabase;
 let world: SyncWorld;
 let companyId: number;
@@ -89,34 +89,10 @@ beforeAll(async () => {
     updatedAt: now,
   });
   const jobTitle = company().personFields.find((f) => f.key === 'job_title')!;
-  company().filters.set(FILTER_ID, {
-    id: FILTER_ID,
-    companyId,
+  const filter = addPeopleFilter(world.pd.store, company(), {
     name: 'VIP',
-    type: 'people',
-    user_id: [...company().users.keys()][0]!,
-    add_time: now,
-    update_time: now,
-    visible_to: '3',
-    conditions: {
-      glue: 'and',
-      conditions: [
-        {
-          glue: 'and',
-          conditions: [
-            {
-              object: 'person',
-              field_id: String(jobTitle.id),
-              operator: '=',
-              value: 'VIP',
-              extra_value: null,
-              json_value_flag: false,
-            },
-          ],
-        },
-        { glue: 'or', conditions: [] },
-      ],
-    },
+    at: now,
+    conditions: [[String(jobTitle.id), '=', 'VIP']],
   });
   const make = (first: string, jobTitle: string) =>
     world.pd.control.ui.createPerson(companyId, {
@@ -145,7 +121,7 @@ beforeAll(async () => {
       sameNameRow('first_name'),
       sameNameRow('last_name'),
     ]),
-    pipedriveSource: { kind: 'filters', filterIds: [FILTER_ID] },
+    pipedriveSource: { kind: 'filters', filterIds: [filter.id] },
   });
   ({ connectionId } = await connectAndSync(database.db, keyring, world, {
     companyId,

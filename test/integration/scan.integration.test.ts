@@ -22,6 +22,7 @@ import {
 import { connectionSettings } from '../../server/sync/settings.ts';
 import { softDelete } from '../fakes/constant-contact/contacts.ts';
 import { DEMO_ACCOUNT_ID } from '../fakes/constant-contact/demo.ts';
+import { addPeopleFilter } from '../fakes/pipedrive/filters.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import {
   connectAndSync,
@@ -92,35 +93,10 @@ beforeAll(async () => {
   });
   companyId = [...world.pd.store.companies.keys()][0] as number;
   const jobTitle = company().personFields.find((f) => f.key === 'job_title')!;
-  const filterId = 990_001;
-  company().filters.set(filterId, {
-    id: filterId,
-    companyId,
+  const { id: filterId } = addPeopleFilter(world.pd.store, company(), {
     name: 'VIP',
-    type: 'people',
-    user_id: [...company().users.keys()][0]!,
-    add_time: Date.now(),
-    update_time: Date.now(),
-    visible_to: '3',
-    conditions: {
-      glue: 'and',
-      conditions: [
-        {
-          glue: 'and',
-          conditions: [
-            {
-              object: 'person',
-              field_id: String(jobTitle.id),
-              operator: '=',
-              value: 'VIP',
-              extra_value: null,
-              json_value_flag: false,
-            },
-          ],
-        },
-        { glue: 'or', conditions: [] },
-      ],
-    },
+    at: Date.now(),
+    conditions: [[String(jobTitle.id), '=', 'VIP']],
   });
   vip = newcomers(3);
   for (const id of vip.slice(0, 2)) company().persons.get(id)!.job_title = 'VIP';

@@ -9,7 +9,7 @@ import { runInitialSync } from '../../server/sync/engine/initial.ts';
 import { type ConnectionSettings, connectionSettings } from '../../server/sync/settings.ts';
 import { createContact } from '../fakes/constant-contact/contacts.ts';
 import type { AccountStore } from '../fakes/constant-contact/store.ts';
-import { compileFilter } from '../fakes/pipedrive/filters.ts';
+import { addPeopleFilter, compileFilter } from '../fakes/pipedrive/filters.ts';
 import type { Person } from '../fakes/pipedrive/model.ts';
 import type { CompanyStore } from '../fakes/pipedrive/store.ts';
 import { createRng, type Rng } from '../fakes/shared/prng.ts';
@@ -214,36 +214,10 @@ function addFilter(world: SimWorld, store: CompanyStore): NonNullable<Tenant['fi
   const [label, other] = (field?.options ?? []).map((o) => Number(o.id));
   if (!field || label === undefined || other === undefined)
     throw new Error('the Pipedrive fake has no person labels');
-  const id = world.sync.pd.store.nextId('filter');
-  const now = world.clock.now();
-  store.filters.set(id, {
-    id,
-    companyId: store.company.id,
+  const { id } = addPeopleFilter(world.sync.pd.store, store, {
     name: 'Sim members',
-    type: 'people',
-    user_id: [...store.users.keys()][0] as number,
-    add_time: now,
-    update_time: now,
-    visible_to: '3',
-    conditions: {
-      glue: 'and',
-      conditions: [
-        {
-          glue: 'and',
-          conditions: [
-            {
-              object: 'person',
-              field_id: String(field.id),
-              operator: '=',
-              value: String(label),
-              extra_value: null,
-              json_value_flag: false,
-            },
-          ],
-        },
-        { glue: 'or', conditions: [] },
-      ],
-    },
+    at: world.clock.now(),
+    conditions: [[String(field.id), '=', String(label)]],
   });
   return { id, label, other };
 }

@@ -8,6 +8,7 @@
 import type { PipedrivePlan } from '../../../server/pipedrive/provider.ts';
 import { demoPerson } from '../shared/people.ts';
 import { createRng, type Rng } from '../shared/prng.ts';
+import { addPeopleFilter } from './filters.ts';
 import type { ActivityType, ContactValue, FieldDef, Person } from './model.ts';
 import { CompanyStore, type Store } from './store.ts';
 
@@ -355,36 +356,8 @@ function seedFilters(
   const fieldId = (key: string) =>
     String(company.personFields.find((f) => f.key === key)?.id ?? '');
   const yes = company.personField(keys.newsletter)?.options?.[0]?.id;
-  const add = (name: string, and: Array<[string, string, string | null]>) => {
-    const id = store.nextId('filter');
-    company.filters.set(id, {
-      id,
-      companyId: company.company.id,
-      name,
-      type: 'people',
-      user_id: adminId,
-      add_time: SEED_EPOCH,
-      update_time: SEED_EPOCH,
-      visible_to: '3',
-      conditions: {
-        glue: 'and',
-        conditions: [
-          {
-            glue: 'and',
-            conditions: and.map(([field_id, operator, value]) => ({
-              object: 'person',
-              field_id,
-              operator,
-              value,
-              extra_value: null,
-              json_value_flag: false,
-            })),
-          },
-          { glue: 'or', conditions: [] },
-        ],
-      },
-    });
-  };
+  const add = (name: string, conditions: Array<[string, string, string | null]>) =>
+    addPeopleFilter(store, company, { name, at: SEED_EPOCH, userId: adminId, conditions });
   add('Newsletter: yes', [[fieldId(keys.newsletter), '=', String(yes)]]);
   add('Has email', [[fieldId('email'), 'IS NOT NULL', null]]);
   add('Email on example.org', [[fieldId('email'), "LIKE '%$%'", 'example.org']]);

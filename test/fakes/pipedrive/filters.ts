@@ -8,7 +8,7 @@
  */
 import { badRequest } from './api.ts';
 import type { FieldDef, Filter, FilterCondition, Person } from './model.ts';
-import type { CompanyStore } from './store.ts';
+import type { CompanyStore, Store } from './store.ts';
 
 type Predicate = (p: Person) => boolean;
 
@@ -116,3 +116,50 @@ export const SUPPORTED_OPERATORS = [
   "NOT LIKE '$%'",
   "NOT LIKE '%$%'",
 ];
+
+/**
+ * Saves a people filter whose conditions all hold (`and`), as a user would in Pipedrive's UI:
+ * each condition is a person field id, an operator and a value.
+ */
+export function addPeopleFilter(
+  store: Store,
+  company: CompanyStore,
+  input: {
+    name: string;
+    at: number;
+    /** The owner; the company's first user when not given. */
+    userId?: number;
+    conditions: Array<[fieldId: string, operator: string, value: string | null]>;
+  },
+): Filter {
+  const id = store.nextId('filter');
+  const filter: Filter = {
+    id,
+    companyId: company.company.id,
+    name: input.name,
+    type: 'people',
+    user_id: input.userId ?? ([...company.users.keys()][0] as number),
+    add_time: input.at,
+    update_time: input.at,
+    visible_to: '3',
+    conditions: {
+      glue: 'and',
+      conditions: [
+        {
+          glue: 'and',
+          conditions: input.conditions.map(([field_id, operator, value]) => ({
+            object: 'person',
+            field_id,
+            operator,
+            value,
+            extra_value: null,
+            json_value_flag: false,
+          })),
+        },
+        { glue: 'or', conditions: [] },
+      ],
+    },
+  };
+  company.filters.set(id, filter);
+  return filter;
+}
