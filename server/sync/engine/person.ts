@@ -285,26 +285,19 @@ export async function syncPair(
   ) {
     // The contact's email changed in CC, the person's did not: written to the person, it must
     // not be the address of another linked person (DESIGN §3: the same collision rule).
-    emailTaken = await linkedElsewhere(deps, ctx, contactEmail, linkRow.person_id);
+    emailTaken =
+      (await otherLinkedPerson(deps, ctx, linkRow.person_id, { email: contactEmail })) !==
+      undefined;
   }
   // An unlinked person whose email another person already owns is a duplicate (DESIGN §3).
+  // The contact with this email may be linked to another person already (its email changed
+  // in CC before the poll told that person): that person keeps it.
   const owner =
     !linkRow && email?.ok && pair.personId
-      ? await deps.db
-          .selectFrom('links')
-          .select('person_id')
-          .where('connection_id', '=', ctx.connectionId)
-          .where((eb) =>
-            eb.or([
-              eb('email', '=', email.email),
-              // The contact with this email is linked to another person already (its email
-              // changed in CC before the poll told that person): that person keeps it.
-              ...(contact ? [eb('contact_id', '=', contact.contact_id)] : []),
-            ]),
-          )
-          .where('person_id', '!=', pair.personId)
-          .where('state', '!=', 'person_deleted')
-          .executeTakeFirst()
+      ? await otherLinkedPerson(deps, ctx, pair.personId, {
+          email: email.email,
+          ...(contact ? { contactId: contact.contact_id } : {}),
+        })
       : undefined;
   const link: LinkSnapshot | null = linkRow?.person_id
     ? {
@@ -330,7 +323,7 @@ export async function syncPair(
     inPipedriveRule,
     inCcRule: lists ? (contact?.list_memberships ?? []).some((id) => lists.has(id)) : true,
     emailTaken,
-    ...(owner?.person_id ? { duplicateOf: owner.person_id } : {}),
+    ...(owner !== undefined ? { duplicateOf: owner } : {}),
     now: new Date(ctx.now()).toISOString(),
   });
 
@@ -350,22 +343,30 @@ export async function syncPair(
   return planned.actions.map((a) => a.kind);
 }
 
-/** Whether a person other than `personId` is linked with this email (and not deleted). */
-async function linkedElsewhere(
+/**
+ * Another person (not deleted) whose link has this email, or this contact: the address is
+ * theirs in the sync. Undefined when none is.
+ */
+async function otherLinkedPerson(
   deps: PersonSyncDeps,
   ctx: SyncContext,
-  email: string,
   personId: number,
-): Promise<boolean> {
+  by: { email: string; contactId?: string },
+): Promise<number | undefined> {
   const other = await deps.db
     .selectFrom('links')
-    .select('id')
+    .select('person_id')
     .where('connection_id', '=', ctx.connectionId)
-    .where('email', '=', email)
+    .where((eb) =>
+      eb.or([
+        eb('email', '=', by.email),
+        ...(by.contactId ? [eb('contact_id', '=', by.contactId)] : []),
+      ]),
+    )
     .where('person_id', '!=', personId)
     .where('state', '!=', 'person_deleted')
     .executeTakeFirst();
-  return other !== undefined;
+  return other?.person_id ?? undefined;
 }
 
 /**
