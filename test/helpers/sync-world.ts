@@ -111,6 +111,38 @@ export function engineDeps(
 }
 
 /**
+ * Empty fakes without rate limits, holding one company with no people and one CC account
+ * with a list `<accountId>-target` (twoWaySettings' target list): for tests that make the
+ * few records they need.
+ */
+export async function startEmptyWorld(
+  name: string,
+  accountId: string,
+): Promise<{ world: SyncWorld; companyId: number }> {
+  const world = await startSyncWorld({
+    name,
+    pipedrive: { seed: 'empty', rateLimits: { enabled: false } },
+    constantContact: { seed: 'empty', rateLimits: { enabled: false } },
+  });
+  const [store] = world.pd.control.seed({
+    seed: name,
+    companies: [{ name: `${name} Co`, persons: 0, organizations: 0 }],
+  });
+  if (!store) throw new Error('the Pipedrive fake seeded no company');
+  world.cc.control.addAccount({ accountId });
+  const now = Date.now();
+  const list = `${accountId}-target`;
+  world.cc.store.account(accountId).lists.set(list, {
+    list_id: list,
+    name: 'target',
+    favorite: false,
+    createdAt: now,
+    updatedAt: now,
+  });
+  return { world, companyId: store.company.id };
+}
+
+/**
  * Two-way settings over everyone on both sides for the demo accounts: new contacts on the CC
  * account's first list, new persons owned by the company's first user, Pipedrive wins.
  */

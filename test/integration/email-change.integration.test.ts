@@ -18,7 +18,7 @@ import {
   engineDeps,
   type SyncWorld,
   sameNameRow,
-  startSyncWorld,
+  startEmptyWorld,
   twoWaySettings,
 } from '../helpers/sync-world.ts';
 
@@ -104,25 +104,7 @@ async function pendingWork() {
 
 beforeAll(async () => {
   database = await freshDatabase();
-  world = await startSyncWorld({
-    name: 'email',
-    pipedrive: { seed: 'empty', rateLimits: { enabled: false } },
-    constantContact: { seed: 'empty', rateLimits: { enabled: false } },
-  });
-  const [store] = world.pd.control.seed({
-    seed: 'email-change',
-    companies: [{ name: 'Email Co', persons: 0, organizations: 0 }],
-  });
-  companyId = store!.company.id;
-  world.cc.control.addAccount({ accountId: ACCOUNT });
-  const now = Date.now();
-  account().lists.set(`${ACCOUNT}-target`, {
-    list_id: `${ACCOUNT}-target`,
-    name: 'target',
-    favorite: false,
-    createdAt: now,
-    updatedAt: now,
-  });
+  ({ world, companyId } = await startEmptyWorld('email-change', ACCOUNT));
   ({ connectionId } = await connectAndSync(database.db, keyring, world, {
     companyId,
     ccAccountId: ACCOUNT,

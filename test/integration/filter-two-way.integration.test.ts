@@ -19,7 +19,7 @@ import {
   engineDeps,
   type SyncWorld,
   sameNameRow,
-  startSyncWorld,
+  startEmptyWorld,
   twoWaySettings,
 } from '../helpers/sync-world.ts';
 
@@ -69,25 +69,8 @@ async function editInPipedrive(personId: number, edit: Record<string, unknown>) 
 
 beforeAll(async () => {
   database = await freshDatabase();
-  world = await startSyncWorld({
-    name: 'filter-two-way',
-    pipedrive: { seed: 'empty', rateLimits: { enabled: false } },
-    constantContact: { seed: 'empty', rateLimits: { enabled: false } },
-  });
-  const [store] = world.pd.control.seed({
-    seed: 'filter-two-way',
-    companies: [{ name: 'Filter Co', persons: 0, organizations: 0 }],
-  });
-  companyId = store!.company.id;
-  world.cc.control.addAccount({ accountId: ACCOUNT });
+  ({ world, companyId } = await startEmptyWorld('filter-two-way', ACCOUNT));
   const now = Date.now();
-  account().lists.set(`${ACCOUNT}-target`, {
-    list_id: `${ACCOUNT}-target`,
-    name: 'target',
-    favorite: false,
-    createdAt: now,
-    updatedAt: now,
-  });
   const jobTitle = company().personFields.find((f) => f.key === 'job_title')!;
   const filter = addPeopleFilter(world.pd.store, company(), {
     name: 'VIP',
