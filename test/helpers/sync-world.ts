@@ -10,6 +10,7 @@ import type { Database } from '../../server/db/database.ts';
 import { createLogger } from '../../server/log.ts';
 import { type InitialSyncDeps, runInitialSync } from '../../server/sync/engine/initial.ts';
 import { type ConnectionSettings, connectionSettings } from '../../server/sync/settings.ts';
+import { DEMO_ACCOUNT_ID } from '../fakes/constant-contact/demo.ts';
 import {
   type ConstantContactFake,
   type ConstantContactFakeOptions,
@@ -163,6 +164,35 @@ export function twoWaySettings(
   });
 }
 
+/**
+ * The demo fakes (Constant Contact without rate limits) with the demo company connected to the
+ * demo account two-way over everyone (twoWaySettings with `mapping`) and its initial sync run:
+ * for tests of what happens after the initial sync. `beforeSync` changes the fakes first.
+ */
+export async function startDemoSync(
+  db: Database,
+  keyring: Keyring,
+  input: {
+    name: string;
+    mapping: ConnectionSettings['mapping'];
+    beforeSync?: (world: SyncWorld, companyId: number) => void;
+  },
+): Promise<{ world: SyncWorld; companyId: number; connectionId: number }> {
+  const world = await startSyncWorld({
+    name: input.name,
+    constantContact: { rateLimits: { enabled: false } },
+  });
+  const companyId = [...world.pd.store.companies.keys()][0];
+  if (companyId === undefined) throw new Error('the Pipedrive fake seeded no company');
+  input.beforeSync?.(world, companyId);
+  const { connectionId } = await connectAndSync(db, keyring, world, {
+    companyId,
+    ccAccountId: DEMO_ACCOUNT_ID,
+    settings: twoWaySettings(world, companyId, DEMO_ACCOUNT_ID, input.mapping),
+  });
+  return { world, companyId, connectionId };
+}
+
 /** Connects the company (connectCompany) and runs its initial sync to the end. */
 export async function connectAndSync(
   db: Database,
@@ -176,17 +206,45 @@ export async function connectAndSync(
   },
 ): Promise<{ connectionId: number }> {
   const { connectionId } = await connectCompany({ db, keyring, world, ...input });
+  await runSync(db, keyring, world, { connectionId, kind: 'initial', env: input.env });
+  return { connectionId };
+}
+
+/**
+ * One run of the initial-sync engine over a connected company, to the end, as the worker
+ * runs it: a scheduled scan by default, or `dry_run` to see what would still be written.
+ */
+export async function runSync(
+  db: Database,
+  keyring: Keyring,
+  world: SyncWorld,
+  input: {
+    connectionId: number;
+    kind?: 'initial' | 'scan' | 'dry_run';
+    env?: Record<string, string>;
+  },
+): ReturnType<typeof runInitialSync> {
+  const kind = input.kind ?? 'scan';
   const run = await db
     .insertInto('sync_runs')
-    .values({ connection_id: connectionId, kind: 'initial' })
+    .values({ connection_id: input.connectionId, kind })
     .returning('id')
     .executeTakeFirstOrThrow();
-  await runInitialSync(engineDeps(db, world, keyring, input.env), {
-    connectionId,
+  return runInitialSync(engineDeps(db, world, keyring, input.env), {
+    connectionId: input.connectionId,
     runId: run.id,
-    dryRun: false,
+    dryRun: kind === 'dry_run',
   });
-  return { connectionId };
+}
+
+/** The connection's link of a person (undefined when it has none). */
+export function linkRow(db: Database, connectionId: number, personId: number) {
+  return db
+    .selectFrom('links')
+    .selectAll()
+    .where('connection_id', '=', connectionId)
+    .where('person_id', '=', personId)
+    .executeTakeFirst();
 }
 
 /** A mapping row both ways between a person field and a CC standard field of the same name. */

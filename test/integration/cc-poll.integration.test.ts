@@ -13,14 +13,7 @@ import {
 } from '../../server/sync/engine/cc-poll.ts';
 import { DEMO_ACCOUNT_ID } from '../fakes/constant-contact/demo.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
-import {
-  connectAndSync,
-  engineDeps,
-  type SyncWorld,
-  sameNameRow,
-  startSyncWorld,
-  twoWaySettings,
-} from '../helpers/sync-world.ts';
+import { engineDeps, type SyncWorld, sameNameRow, startDemoSync } from '../helpers/sync-world.ts';
 
 const keyring = new Keyring([{ id: 't', key: randomBytes(32) }]);
 let database: TestDatabase;
@@ -35,18 +28,9 @@ const personReads = () =>
 
 beforeAll(async () => {
   database = await freshDatabase();
-  world = await startSyncWorld({
+  ({ world, companyId, connectionId } = await startDemoSync(database.db, keyring, {
     name: 'poll',
-    constantContact: { rateLimits: { enabled: false } },
-  });
-  companyId = [...world.pd.store.companies.keys()][0] as number;
-  const _company = world.pd.store.company(companyId)!;
-  const _account = world.cc.store.account(DEMO_ACCOUNT_ID);
-  const settings = twoWaySettings(world, companyId, DEMO_ACCOUNT_ID, [sameNameRow('job_title')]);
-  ({ connectionId } = await connectAndSync(database.db, keyring, world, {
-    companyId,
-    ccAccountId: DEMO_ACCOUNT_ID,
-    settings,
+    mapping: [sameNameRow('job_title')],
   }));
 });
 

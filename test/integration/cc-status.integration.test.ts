@@ -14,14 +14,7 @@ import { syncPerson } from '../../server/sync/engine/person.ts';
 import { DEMO_ACCOUNT_ID } from '../fakes/constant-contact/demo.ts';
 import type { PipedriveFake } from '../fakes/pipedrive/server.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
-import {
-  connectAndSync,
-  engineDeps,
-  type SyncWorld,
-  sameNameRow,
-  startSyncWorld,
-  twoWaySettings,
-} from '../helpers/sync-world.ts';
+import { engineDeps, type SyncWorld, sameNameRow, startDemoSync } from '../helpers/sync-world.ts';
 
 const keyring = new Keyring([{ id: 't', key: randomBytes(32) }]);
 let database: TestDatabase;
@@ -72,24 +65,24 @@ function pairs(): { personId: number; contactId: string }[] {
 
 beforeAll(async () => {
   database = await freshDatabase();
-  world = await startSyncWorld({
+  ({ world, companyId, connectionId } = await startDemoSync(database.db, keyring, {
     name: 'ccstatus',
-    constantContact: { rateLimits: { enabled: false } },
-  });
-  companyId = [...world.pd.store.companies.keys()][0] as number;
-  const [a, b] = pairs();
-  optedOutBefore = a!;
-  deletedBefore = b!;
-  world.cc.control.unsubscribe(DEMO_ACCOUNT_ID, optedOutBefore.contactId, { reason: 'too many' });
-  world.cc.control.editInUi(DEMO_ACCOUNT_ID, deletedBefore.contactId, {});
-  const account = world.cc.store.account(DEMO_ACCOUNT_ID);
-  const deleted = account.contacts.get(deletedBefore.contactId)!;
-  deleted.deletedAt = Date.now();
-  delete deleted.list_memberships;
-  ({ connectionId } = await connectAndSync(database.db, keyring, world, {
-    companyId,
-    ccAccountId: DEMO_ACCOUNT_ID,
-    settings: twoWaySettings(world, companyId, DEMO_ACCOUNT_ID, [sameNameRow('job_title')]),
+    mapping: [sameNameRow('job_title')],
+    beforeSync: (w, id) => {
+      // pairs() reads the module's world and company.
+      world = w;
+      companyId = id;
+      const [a, b] = pairs();
+      optedOutBefore = a!;
+      deletedBefore = b!;
+      w.cc.control.unsubscribe(DEMO_ACCOUNT_ID, optedOutBefore.contactId, {
+        reason: 'too many',
+      });
+      w.cc.control.editInUi(DEMO_ACCOUNT_ID, deletedBefore.contactId, {});
+      const deleted = w.cc.store.account(DEMO_ACCOUNT_ID).contacts.get(deletedBefore.contactId)!;
+      deleted.deletedAt = Date.now();
+      delete deleted.list_memberships;
+    },
   }));
 });
 

@@ -9,13 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keyring } from '../../server/crypto.ts';
 import { personEmail } from '../../server/sync/core/normalise.ts';
 import { pollConstantContact } from '../../server/sync/engine/cc-poll.ts';
-import { runInitialSync } from '../../server/sync/engine/initial.ts';
 import { syncPerson } from '../../server/sync/engine/person.ts';
 import { createContact, softDelete } from '../fakes/constant-contact/contacts.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import {
   connectAndSync,
   engineDeps,
+  linkRow,
+  runSync,
   type SyncWorld,
   sameNameRow,
   startEmptyWorld,
@@ -64,13 +65,7 @@ const emailOf = (personId: number) => {
   return email.ok ? email.email : null;
 };
 
-const linkOf = (personId: number) =>
-  database.db
-    .selectFrom('links')
-    .selectAll()
-    .where('connection_id', '=', connectionId)
-    .where('person_id', '=', personId)
-    .executeTakeFirst();
+const linkOf = (personId: number) => linkRow(database.db, connectionId, personId);
 
 const openErrors = async (personId: number) =>
   (
@@ -83,14 +78,8 @@ const openErrors = async (personId: number) =>
       .execute()
   ).map((e) => e.code);
 
-async function scan(dryRun = false) {
-  const run = await database.db
-    .insertInto('sync_runs')
-    .values({ connection_id: connectionId, kind: dryRun ? 'dry_run' : 'scan' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return runInitialSync(deps(), { connectionId, runId: run.id, dryRun });
-}
+const scan = (dryRun = false) =>
+  runSync(database.db, keyring, world, { connectionId, kind: dryRun ? 'dry_run' : 'scan' });
 
 /** What a dry-run would still write or mark: nothing, once the scan has been through. */
 async function pendingWork() {

@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keyring } from '../../server/crypto.ts';
 import { pollConstantContact } from '../../server/sync/engine/cc-poll.ts';
-import { runInitialSync } from '../../server/sync/engine/initial.ts';
 import { syncPerson } from '../../server/sync/engine/person.ts';
 import { connectionSettings } from '../../server/sync/settings.ts';
 import { createContact } from '../fakes/constant-contact/contacts.ts';
@@ -17,6 +16,8 @@ import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import {
   connectAndSync,
   engineDeps,
+  linkRow,
+  runSync,
   type SyncWorld,
   sameNameRow,
   startEmptyWorld,
@@ -42,23 +43,12 @@ const contactOf = async (personId: number) => {
   const link = await linkOf(personId);
   return account().contacts.get(link!.contact_id!)!;
 };
-const linkOf = (personId: number) =>
-  database.db
-    .selectFrom('links')
-    .selectAll()
-    .where('connection_id', '=', connectionId)
-    .where('person_id', '=', personId)
-    .executeTakeFirst();
+const linkOf = (personId: number) => linkRow(database.db, connectionId, personId);
 const ccWrites = () =>
   world.cc.log.all().filter((r) => r.method !== 'GET' && r.path.startsWith('/v3/')).length;
 
 async function scan(): Promise<void> {
-  const run = await database.db
-    .insertInto('sync_runs')
-    .values({ connection_id: connectionId, kind: 'scan' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await runInitialSync(deps(), { connectionId, runId: run.id, dryRun: false });
+  await runSync(database.db, keyring, world, { connectionId });
 }
 
 /** A Pipedrive edit whose webhook the person job answers. */

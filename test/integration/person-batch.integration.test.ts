@@ -11,11 +11,10 @@ import { recordJobGivenUp, syncPersons } from '../../server/sync/engine/person.t
 import { DEMO_ACCOUNT_ID } from '../fakes/constant-contact/demo.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import {
-  connectAndSync,
   engineDeps,
   type SyncWorld,
   sameNameRow,
-  startSyncWorld,
+  startDemoSync,
   twoWaySettings,
 } from '../helpers/sync-world.ts';
 
@@ -37,19 +36,11 @@ const sync = (personIds: number[]) =>
 
 beforeAll(async () => {
   database = await freshDatabase();
-  world = await startSyncWorld({
+  let connectionId: number;
+  ({ world, companyId, connectionId } = await startDemoSync(database.db, keyring, {
     name: 'batch',
-    constantContact: { rateLimits: { enabled: false } },
-  });
-  companyId = [...world.pd.store.companies.keys()][0] as number;
-  const { connectionId } = await connectAndSync(database.db, keyring, world, {
-    companyId,
-    ccAccountId: DEMO_ACCOUNT_ID,
-    settings: twoWaySettings(world, companyId, DEMO_ACCOUNT_ID, [
-      sameNameRow('first_name'),
-      sameNameRow('job_title'),
-    ]),
-  });
+    mapping: [sameNameRow('first_name'), sameNameRow('job_title')],
+  }));
   const rows = await database.db
     .selectFrom('links')
     .select(['person_id', 'contact_id'])

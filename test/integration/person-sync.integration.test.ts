@@ -21,8 +21,7 @@ import {
   engineDeps,
   type SyncWorld,
   sameNameRow,
-  startSyncWorld,
-  twoWaySettings,
+  startDemoSync,
 } from '../helpers/sync-world.ts';
 
 const keyring = new Keyring([{ id: 't', key: randomBytes(32) }]);
@@ -41,20 +40,9 @@ const sync = (personId: number) =>
 
 beforeAll(async () => {
   database = await freshDatabase();
-  world = await startSyncWorld({
+  ({ world, companyId, connectionId } = await startDemoSync(database.db, keyring, {
     name: 'person',
-    constantContact: { rateLimits: { enabled: false } },
-  });
-  companyId = [...world.pd.store.companies.keys()][0] as number;
-  const _company = world.pd.store.company(companyId)!;
-  const settings = twoWaySettings(world, companyId, DEMO_ACCOUNT_ID, [
-    sameNameRow('first_name'),
-    sameNameRow('job_title'),
-  ]);
-  ({ connectionId } = await connectAndSync(database.db, keyring, world, {
-    companyId,
-    ccAccountId: DEMO_ACCOUNT_ID,
-    settings,
+    mapping: [sameNameRow('first_name'), sameNameRow('job_title')],
   }));
 });
 

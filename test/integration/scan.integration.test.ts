@@ -11,7 +11,6 @@ import { Keyring } from '../../server/crypto.ts';
 import { personEmail } from '../../server/sync/core/normalise.ts';
 import { pollConstantContact } from '../../server/sync/engine/cc-poll.ts';
 import { CC_STATUS_FIELD_NAME } from '../../server/sync/engine/cc-status.ts';
-import { runInitialSync } from '../../server/sync/engine/initial.ts';
 import { syncPerson } from '../../server/sync/engine/person.ts';
 import {
   dueScans,
@@ -27,6 +26,8 @@ import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import {
   connectAndSync,
   engineDeps,
+  linkRow,
+  runSync,
   type SyncWorld,
   sameNameRow,
   startSyncWorld,
@@ -44,13 +45,7 @@ let vip: number[];
 const deps = () => engineDeps(database.db, world, keyring);
 const company = () => world.pd.store.company(companyId)!;
 const account = () => world.cc.store.account(DEMO_ACCOUNT_ID);
-const linkOf = (personId: number) =>
-  database.db
-    .selectFrom('links')
-    .selectAll()
-    .where('connection_id', '=', connectionId)
-    .where('person_id', '=', personId)
-    .executeTakeFirst();
+const linkOf = (personId: number) => linkRow(database.db, connectionId, personId);
 const contactOf = (personId: number) => {
   const email = personEmail(company().persons.get(personId)!.emails);
   if (!email.ok) throw new Error('test person without email');
@@ -60,12 +55,7 @@ const contactOf = (personId: number) => {
 };
 
 async function scan(): Promise<void> {
-  const run = await database.db
-    .insertInto('sync_runs')
-    .values({ connection_id: connectionId, kind: 'scan' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await runInitialSync(deps(), { connectionId, runId: run.id, dryRun: false });
+  await runSync(database.db, keyring, world, { connectionId });
 }
 
 /** Persons with a primary email of their own, that no CC contact carries yet. */
