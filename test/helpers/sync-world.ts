@@ -144,6 +144,56 @@ export async function startEmptyWorld(
 }
 
 /**
+ * Fakes without rate limits holding one company of `persons` generated people numbered from
+ * `personOffset`, and one CC account (list "All") whose contacts are the generated people
+ * numbered `ccPeople[0]` up to `ccPeople[1]`: the overlap of the two ranges is on both sides.
+ */
+export async function startSeededWorld(input: {
+  name: string;
+  companyName: string;
+  persons: number;
+  organizations: number;
+  personOffset: number;
+  accountId: string;
+  ccPeople: [number, number];
+  organizationName?: string;
+}): Promise<{ world: SyncWorld; companyId: number }> {
+  const world = await startSyncWorld({
+    name: input.name,
+    pipedrive: {
+      seed: {
+        seed: input.name,
+        companies: [
+          {
+            name: input.companyName,
+            persons: input.persons,
+            organizations: input.organizations,
+            personOffset: input.personOffset,
+          },
+        ],
+      },
+      rateLimits: { enabled: false },
+    },
+    constantContact: {
+      seed: {
+        accounts: [
+          {
+            accountId: input.accountId,
+            organizationName: input.organizationName,
+            lists: ['All'],
+            demoPeople: input.ccPeople,
+          },
+        ],
+      },
+      rateLimits: { enabled: false },
+    },
+  });
+  const companyId = [...world.pd.store.companies.keys()][0];
+  if (companyId === undefined) throw new Error('the Pipedrive fake seeded no company');
+  return { world, companyId };
+}
+
+/**
  * Two-way settings over everyone on both sides for the demo accounts: new contacts on the CC
  * account's first list, new persons owned by the company's first user, Pipedrive wins.
  */

@@ -15,7 +15,7 @@ import {
   engineDeps,
   type SyncWorld,
   sameNameRow,
-  startSyncWorld,
+  startSeededWorld,
   twoWaySettings,
 } from '../helpers/sync-world.ts';
 
@@ -31,21 +31,15 @@ let connectionId: number;
 
 beforeAll(async () => {
   database = await freshDatabase();
-  world = await startSyncWorld({
+  ({ world, companyId } = await startSeededWorld({
     name: 'engage-budget',
-    pipedrive: {
-      seed: {
-        seed: 'engage-budget',
-        companies: [{ name: 'Budget Co', persons: 10, organizations: 1, personOffset: 33_000 }],
-      },
-      rateLimits: { enabled: false },
-    },
-    constantContact: {
-      seed: { accounts: [{ accountId: ACCOUNT, lists: ['All'], demoPeople: [33_000, 33_010] }] },
-      rateLimits: { enabled: false },
-    },
-  });
-  companyId = [...world.pd.store.companies.keys()][0] as number;
+    companyName: 'Budget Co',
+    persons: 10,
+    organizations: 1,
+    personOffset: 33_000,
+    accountId: ACCOUNT,
+    ccPeople: [33_000, 33_010],
+  }));
   ({ connectionId } = await connectAndSync(database.db, keyring, world, {
     companyId,
     ccAccountId: ACCOUNT,

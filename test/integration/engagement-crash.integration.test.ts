@@ -16,7 +16,7 @@ import {
   connectAndSync,
   type SyncWorld,
   sameNameRow,
-  startSyncWorld,
+  startSeededWorld,
   twoWaySettings,
 } from '../helpers/sync-world.ts';
 
@@ -32,21 +32,15 @@ let connectionId: number;
 
 beforeAll(async () => {
   database = await freshDatabase();
-  world = await startSyncWorld({
+  ({ world, companyId } = await startSeededWorld({
     name: 'engage-kill',
-    pipedrive: {
-      seed: {
-        seed: 'engage-kill',
-        companies: [{ name: 'Kill Co', persons: 40, organizations: 1, personOffset: 32_000 }],
-      },
-      rateLimits: { enabled: false },
-    },
-    constantContact: {
-      seed: { accounts: [{ accountId: ACCOUNT, lists: ['All'], demoPeople: [32_000, 32_040] }] },
-      rateLimits: { enabled: false },
-    },
-  });
-  companyId = [...world.pd.store.companies.keys()][0] as number;
+    companyName: 'Kill Co',
+    persons: 40,
+    organizations: 1,
+    personOffset: 32_000,
+    accountId: ACCOUNT,
+    ccPeople: [32_000, 32_040],
+  }));
   ({ connectionId } = await connectAndSync(database.db, keyring, world, {
     companyId,
     ccAccountId: ACCOUNT,

@@ -16,7 +16,7 @@ import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import {
   type SyncWorld,
   sameNameRow,
-  startSyncWorld,
+  startSeededWorld,
   twoWaySettings,
 } from '../helpers/sync-world.ts';
 
@@ -32,32 +32,18 @@ let companyId: number;
 
 beforeAll(async () => {
   database = await freshDatabase();
-  world = await startSyncWorld({
+  ({ world, companyId } = await startSeededWorld({
     name: 'crash',
-    pipedrive: {
-      seed: {
-        seed: 'crash',
-        companies: [{ name: 'Crash Co', persons: 5000, organizations: 20, personOffset: 20_000 }],
-      },
-      rateLimits: { enabled: false },
-    },
-    constantContact: {
-      // 1,000 of the persons are in CC already, plus 500 people only CC knows.
-      seed: {
-        accounts: [
-          {
-            accountId: ACCOUNT,
-            organizationName: 'Crash CC',
-            lists: ['All'],
-            demoPeople: [24_000, 25_500],
-          },
-        ],
-      },
-      rateLimits: { enabled: false },
-    },
-  });
+    companyName: 'Crash Co',
+    persons: 5000,
+    organizations: 20,
+    personOffset: 20_000,
+    accountId: ACCOUNT,
+    organizationName: 'Crash CC',
+    // 1,000 of the persons are in CC already, plus 500 people only CC knows.
+    ccPeople: [24_000, 25_500],
+  }));
   ({ pd, cc } = world);
-  companyId = [...pd.store.companies.keys()][0] as number;
 });
 
 afterAll(async () => {
