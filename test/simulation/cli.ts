@@ -16,7 +16,7 @@ import {
   openPostgresServer,
   scratchName,
 } from '../../server/db/server.ts';
-import { disabledFeatures, opsSkipped } from './features.ts';
+import { opsSkipped } from './features.ts';
 import { formatFailure, runSeed, type SeedResult } from './simulate.ts';
 import { startSimWorld } from './world.ts';
 
@@ -26,7 +26,6 @@ const { values } = parseArgs({
     from: { type: 'string', default: '1' },
     seed: { type: 'string' },
     trace: { type: 'boolean', default: false },
-    'all-ops': { type: 'boolean', default: false },
   },
 });
 const seeds = values.seed
@@ -45,23 +44,17 @@ await migrate(url);
 const db = openKysely(url, { max: 4 });
 const world = await startSimWorld(db);
 
-for (const line of disabledFeatures()) console.log(`not simulated yet: ${line}`);
-for (const line of opsSkipped(values['all-ops'])) console.log(`skipped: ${line}`);
+for (const line of opsSkipped()) console.log(`skipped: ${line}`);
 const started = performance.now();
 const failed: SeedResult[] = [];
 let steps = 0;
 try {
   for (const [i, seed] of seeds.entries()) {
-    const result = await runSeed(world, seed, { allOps: values['all-ops'] });
+    const result = await runSeed(world, seed);
     steps += result.steps;
     if (result.violations.length) {
       failed.push(result);
-      console.log(
-        formatFailure(
-          result,
-          `npm run simulate -- --seed ${seed}${values['all-ops'] ? ' --all-ops' : ''}`,
-        ),
-      );
+      console.log(formatFailure(result, `npm run simulate -- --seed ${seed}`));
     } else if (values.seed || values.trace) console.log(result.trace.join('\n'));
     if ((i + 1) % 100 === 0 || i + 1 === seeds.length) {
       const s = (performance.now() - started) / 1000;

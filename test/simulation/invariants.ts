@@ -8,7 +8,6 @@ import { rowId } from '../../server/sync/core/fields.ts';
 import { personEmail } from '../../server/sync/core/normalise.ts';
 import { CC_STATUS_FIELD_NAME } from '../../server/sync/engine/cc-status.ts';
 import { sameNameRow } from '../helpers/sync-world.ts';
-import { features, skippedInvariants } from './features.ts';
 import { account, company, MAPPED, pipedriveRule, type Tenant } from './tenant.ts';
 import type { SimWorld } from './world.ts';
 
@@ -22,7 +21,6 @@ export async function checkInvariants(
   world: SimWorld,
   t: Tenant,
   failedJobs: ReadonlyMap<number, string>,
-  allOps = false,
 ): Promise<string[]> {
   const out: string[] = [];
   const { db } = world;
@@ -218,18 +216,16 @@ export async function checkInvariants(
     if (permission !== 'unsubscribed') out.push(`${a(id)} opted out but is now ${permission}`);
   }
   // ...and shown in Pipedrive on the linked person (the app-managed status field).
-  if (features.ccStatusField) {
-    const field = company(world, t).personFields.find((f) => f.name === CC_STATUS_FIELD_NAME);
-    for (const id of t.optedOut) {
-      const link = linkByContact.get(id);
-      const person = link?.person_id ? personById.get(link.person_id) : undefined;
-      const contact = contactById.get(id);
-      if (link?.state !== 'active' || !person || person.is_deleted || contact?.deletedAt) continue;
-      const raw = field ? person.custom_fields[field.key] : undefined;
-      const shown = field?.options?.find((o) => o.id === raw)?.label ?? raw;
-      if (shown !== 'Unsubscribed')
-        out.push(`${a(id)} opted out but ${a(person.id)} shows ${JSON.stringify(shown ?? null)}`);
-    }
+  const statusField = company(world, t).personFields.find((f) => f.name === CC_STATUS_FIELD_NAME);
+  for (const id of t.optedOut) {
+    const link = linkByContact.get(id);
+    const person = link?.person_id ? personById.get(link.person_id) : undefined;
+    const contact = contactById.get(id);
+    if (link?.state !== 'active' || !person || person.is_deleted || contact?.deletedAt) continue;
+    const raw = statusField ? person.custom_fields[statusField.key] : undefined;
+    const shown = statusField?.options?.find((o) => o.id === raw)?.label ?? raw;
+    if (shown !== 'Unsubscribed')
+      out.push(`${a(id)} opted out but ${a(person.id)} shows ${JSON.stringify(shown ?? null)}`);
   }
   for (const attempt of world.sync.cc.store.permissionAttempts)
     if (attempt.accountId === t.accountId)
@@ -237,7 +233,6 @@ export async function checkInvariants(
 
   // Every person whose job failed for good showed an error: still open, or resolved because a
   // later sync of the person went through (the other checks then hold it to being in sync).
-  const jobsChecked = allOps || !('failedJobVisible' in skippedInvariants);
   const everErrored = new Set(
     (
       await db
@@ -248,7 +243,7 @@ export async function checkInvariants(
         .execute()
     ).map((e) => e.person_id),
   );
-  for (const [personId, message] of jobsChecked ? failedJobs : [])
+  for (const [personId, message] of failedJobs)
     if (
       !everErrored.has(personId) &&
       personById.get(personId) &&

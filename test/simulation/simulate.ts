@@ -14,10 +14,6 @@ import { pollConstantContact } from '../../server/sync/engine/cc-poll.ts';
 import { recordJobGivenUp, syncPerson } from '../../server/sync/engine/person.ts';
 import { createRng } from '../fakes/shared/prng.ts';
 import { skippedOps } from './features.ts';
-
-/** `SIM_OPS=pd.delete,pd.merge`: run these skipped ops too (to work on one at a time). */
-const alsoEnabled = new Set((process.env.SIM_OPS ?? '').split(',').filter(Boolean));
-
 import { checkInvariants } from './invariants.ts';
 import { armKill, ccOps, clearFaults, faultOps, opNames, pipedriveOps } from './ops.ts';
 import { createTenant, runScan, type Tenant } from './tenant.ts';
@@ -52,16 +48,7 @@ interface Run {
   enabled(op: string): boolean;
 }
 
-export interface SeedOptions {
-  /** Run the ops of `skippedOps` too. */
-  allOps?: boolean;
-}
-
-export async function runSeed(
-  world: SimWorld,
-  seed: number,
-  options: SeedOptions = {},
-): Promise<SeedResult> {
+export async function runSeed(world: SimWorld, seed: number): Promise<SeedResult> {
   const rng = createRng(seed);
   const size = rng.int(5, 30);
   const ops = rng.int(20, 80);
@@ -86,7 +73,7 @@ export async function runSeed(
     dropped: 0,
     failed: new Map(),
     pollErrors: 0,
-    enabled: (name) => options.allOps === true || !(name in skippedOps) || alsoEnabled.has(name),
+    enabled: (name) => !skippedOps.has(name),
   };
   try {
     for (let i = 0; i < ops; i++) {
@@ -94,7 +81,7 @@ export async function runSeed(
       world.clock.advance(rng.int(1, 20) * 1000);
     }
     const violations = await quiesce(run);
-    violations.push(...(await checkInvariants(world, t, run.failed, options.allOps)));
+    violations.push(...(await checkInvariants(world, t, run.failed)));
     return { seed, violations, trace: t.trace, steps: ops };
   } catch (error) {
     return { seed, violations: [`threw: ${message(error)}`], trace: t.trace, steps: ops };

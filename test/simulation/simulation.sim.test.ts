@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
-import { disabledFeatures, opsSkipped } from './features.ts';
+import { opsSkipped } from './features.ts';
 import { formatFailure, runSeed } from './simulate.ts';
 import { type SimWorld, startSimWorld } from './world.ts';
 
@@ -21,8 +21,7 @@ let world: SimWorld;
 beforeAll(async () => {
   database = await freshDatabase();
   world = await startSimWorld(database.db);
-  for (const line of disabledFeatures()) console.log(`not simulated yet: ${line}`);
-  for (const line of opsSkipped(false)) console.log(`skipped: ${line}`);
+  for (const line of opsSkipped()) console.log(`skipped: ${line}`);
 });
 
 afterAll(async () => {

@@ -15,7 +15,6 @@ import type { CompanyStore } from '../fakes/pipedrive/store.ts';
 import { createRng, type Rng } from '../fakes/shared/prng.ts';
 import { connectCompany } from '../helpers/connected.ts';
 import { sameNameRow } from '../helpers/sync-world.ts';
-import { features } from './features.ts';
 import type { SimWorld } from './world.ts';
 
 export const MAPPED = ['first_name', 'last_name', 'job_title'] as const;
@@ -101,7 +100,7 @@ export async function createTenant(
     acct.lists.set(id, { list_id: id, name, favorite: false, createdAt: now, updatedAt: now });
 
   // A rng of its own picks the filter seeds, so the other seeds replay as they did before.
-  const filterSeed = features.filterRescan && createRng(`pd-filter-${seed}`).chance(0.2);
+  const filterSeed = createRng(`pd-filter-${seed}`).chance(0.2);
   const filter = filterSeed ? addFilter(world, store) : null;
   const aliases = new Map<number | string, string>();
   let persons = 0;
