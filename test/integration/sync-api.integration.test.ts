@@ -1,16 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCatalogue } from '../../server/errors.ts';
-import { registerWorkers } from '../../server/jobs/queues.ts';
-import { createLogger } from '../../server/log.ts';
 import { signPanelJwt } from '../../server/pipedrive/jwt.ts';
-import { runInitialSync } from '../../server/sync/engine/initial.ts';
 import type { ConnectionSettings } from '../../server/sync/settings.ts';
 import { DEMO_ACCOUNT_ID } from '../fakes/constant-contact/demo.ts';
 import type { ConstantContactFake } from '../fakes/constant-contact/server.ts';
 import type { PipedriveFake } from '../fakes/pipedrive/server.ts';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { connectCompany } from '../helpers/connected.ts';
-import { type SyncWorld, startSyncWorld } from '../helpers/sync-world.ts';
+import type { TestApp } from '../helpers/app.ts';
+import { startConnectedApp, toCcSettings } from '../helpers/connected-app.ts';
+import type { SyncWorld } from '../helpers/sync-world.ts';
 
 let world: SyncWorld;
 let pd: PipedriveFake;
@@ -20,44 +17,10 @@ let companyId: number;
 let settings: ConnectionSettings;
 
 beforeAll(async () => {
-  world = await startSyncWorld({
-    name: 'api',
-    constantContact: { rateLimits: { enabled: false } },
-  });
+  // Connected with nothing saved yet: the tests save settings through the route.
+  ({ world, t, companyId } = await startConnectedApp('api', () => ({}) as ConnectionSettings));
   ({ pd, cc } = world);
-  t = await startTestApp({ env: world.env() });
-  companyId = [...pd.store.companies.keys()][0] as number;
-  settings = {
-    direction: 'to_cc',
-    pipedriveSource: { kind: 'all' },
-    ccSource: { kind: 'all' },
-    targetListIds: [[...cc.store.account(DEMO_ACCOUNT_ID).lists.values()][0]!.list_id],
-    conflictWinner: 'pipedrive',
-    mapping: [
-      {
-        pipedrive: { entity: 'person', key: 'first_name' },
-        cc: { kind: 'standard', field: 'first_name' },
-        direction: 'both',
-      },
-    ],
-  } as ConnectionSettings;
-  await connectCompany({
-    db: t.database.db,
-    keyring: t.keyring,
-    world,
-    companyId,
-    ccAccountId: DEMO_ACCOUNT_ID,
-    settings: {} as ConnectionSettings,
-  });
-  const logger = createLogger({ level: 'silent' });
-  await registerWorkers(
-    t.boss,
-    {
-      'sync.initial': async (payload) =>
-        void (await runInitialSync({ db: t.database.db, apis: t.appDeps.apis, logger }, payload)),
-    },
-    { concurrency: 1, logger },
-  );
+  settings = toCcSettings(world);
 });
 
 afterAll(async () => {

@@ -5,58 +5,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextUtcMidnight } from '../../server/api/errors.ts';
-import { registerWorkers } from '../../server/jobs/queues.ts';
-import { createLogger } from '../../server/log.ts';
 import { signPanelJwt } from '../../server/pipedrive/jwt.ts';
-import { runInitialSync } from '../../server/sync/engine/initial.ts';
-import type { ConnectionSettings } from '../../server/sync/settings.ts';
-import { DEMO_ACCOUNT_ID } from '../fakes/constant-contact/demo.ts';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { connectCompany } from '../helpers/connected.ts';
-import { type SyncWorld, startSyncWorld } from '../helpers/sync-world.ts';
+import type { TestApp } from '../helpers/app.ts';
+import { startConnectedApp, toCcSettings } from '../helpers/connected-app.ts';
+import type { SyncWorld } from '../helpers/sync-world.ts';
 
 let world: SyncWorld;
 let t: TestApp;
 let companyId: number;
 
 beforeAll(async () => {
-  world = await startSyncWorld({
-    name: 'eta',
-    constantContact: { rateLimits: { enabled: false } },
-  });
-  t = await startTestApp({ env: world.env() });
-  companyId = [...world.pd.store.companies.keys()][0] as number;
-  const settings = {
-    direction: 'to_cc',
-    pipedriveSource: { kind: 'all' },
-    ccSource: { kind: 'all' },
-    targetListIds: [[...world.cc.store.account(DEMO_ACCOUNT_ID).lists.values()][0]?.list_id],
-    conflictWinner: 'pipedrive',
-    mapping: [
-      {
-        pipedrive: { entity: 'person', key: 'first_name' },
-        cc: { kind: 'standard', field: 'first_name' },
-        direction: 'both',
-      },
-    ],
-  } as ConnectionSettings;
-  await connectCompany({
-    db: t.database.db,
-    keyring: t.keyring,
-    world,
-    companyId,
-    ccAccountId: DEMO_ACCOUNT_ID,
-    settings,
-  });
-  const logger = createLogger({ level: 'silent' });
-  await registerWorkers(
-    t.boss,
-    {
-      'sync.initial': async (payload) =>
-        void (await runInitialSync({ db: t.database.db, apis: t.appDeps.apis, logger }, payload)),
-    },
-    { concurrency: 1, logger },
-  );
+  ({ world, t, companyId } = await startConnectedApp('eta', toCcSettings));
 });
 
 afterAll(async () => {
