@@ -10,6 +10,7 @@ import { createApis } from '../../server/apis.ts';
 import { type AppDeps, buildApp } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
 import { Keyring } from '../../server/crypto.ts';
+import { ensureCompany } from '../../server/db/companies.repo.ts';
 import { freePort } from '../../server/db/embedded.ts';
 import { createLogger } from '../../server/log.ts';
 import { freshDatabase, type TestDatabase } from './database.ts';
@@ -92,4 +93,30 @@ export async function startTestApp(
       await database.drop();
     },
   };
+}
+
+/**
+ * The app for the panel routes, with no provider behind it: Pipedrive's JWT secret set, and
+ * the companies given installed (no tokens: nothing here calls Pipedrive).
+ */
+export async function startPanelApp(
+  jwtSecret: string,
+  companies: readonly { id: number; name?: string }[],
+): Promise<TestApp> {
+  const t = await startTestApp({
+    env: {
+      PIPEDRIVE_CLIENT_ID: 'pd',
+      PIPEDRIVE_CLIENT_SECRET: 'pd-client-secret',
+      PIPEDRIVE_JWT_SECRET: jwtSecret,
+      ENCRYPTION_KEYS: `k:${randomBytes(32).toString('base64')}`,
+    },
+  });
+  for (const { id, name } of companies) {
+    await ensureCompany(t.database.db, t.keyring, id);
+    await t.database.db
+      .insertInto('installations')
+      .values({ company_id: id, user_id: 1, company_name: name, api_domain: 'http://127.0.0.1:1' })
+      .execute();
+  }
+  return t;
 }

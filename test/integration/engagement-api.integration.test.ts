@@ -1,17 +1,10 @@
-/**
- * The engagement read-outs (server/http/routes/engagement.ts): the settings page's count of
- * entries written today with its notices, and a person's recent engagement for the panel,
- * which also queues a read of that contact's own report. Scoped to the token's company.
- */
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureCompany } from '../../server/db/companies.repo.ts';
 import type {
   EngagementSummaryResponse,
   PersonEngagementResponse,
 } from '../../server/http/routes/engagement.ts';
 import { signPanelJwt } from '../../server/pipedrive/jwt.ts';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { startPanelApp, type TestApp } from '../helpers/app.ts';
 
 const SECRET = 'engagement-api-jwt-secret';
 const ALPHA = 11;
@@ -27,22 +20,8 @@ const get = (companyId: number, url: string) =>
   });
 
 beforeAll(async () => {
-  t = await startTestApp({
-    env: {
-      PIPEDRIVE_CLIENT_ID: 'pd',
-      PIPEDRIVE_CLIENT_SECRET: 'pd-client-secret',
-      PIPEDRIVE_JWT_SECRET: SECRET,
-      ENCRYPTION_KEYS: `k:${randomBytes(32).toString('base64')}`,
-    },
-  });
+  t = await startPanelApp(SECRET, [{ id: ALPHA }, { id: BETA }]);
   const db = t.database.db;
-  for (const companyId of [ALPHA, BETA]) {
-    await ensureCompany(db, t.keyring, companyId);
-    await db
-      .insertInto('installations')
-      .values({ company_id: companyId, user_id: 1, api_domain: 'http://127.0.0.1:1' })
-      .execute();
-  }
   const connection = await db
     .insertInto('connections')
     .values({

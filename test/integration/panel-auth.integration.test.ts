@@ -1,36 +1,15 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureCompany } from '../../server/db/companies.repo.ts';
 import { signPanelJwt } from '../../server/pipedrive/jwt.ts';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { startPanelApp, type TestApp } from '../helpers/app.ts';
 
 const SECRET = 'panel-jwt-secret-for-tests';
 let t: TestApp;
 
 beforeAll(async () => {
-  t = await startTestApp({
-    env: {
-      PIPEDRIVE_CLIENT_ID: 'pd',
-      PIPEDRIVE_CLIENT_SECRET: 'pd-client-secret',
-      PIPEDRIVE_JWT_SECRET: SECRET,
-      ENCRYPTION_KEYS: `k:${randomBytes(32).toString('base64')}`,
-    },
-  });
-  for (const [companyId, name] of [
-    [10, 'Alpha Ltd'],
-    [20, 'Beta AS'],
-  ] as const) {
-    await ensureCompany(t.database.db, t.keyring, companyId);
-    await t.database.db
-      .insertInto('installations')
-      .values({
-        company_id: companyId,
-        user_id: 1,
-        company_name: name,
-        api_domain: 'http://127.0.0.1:1',
-      })
-      .execute();
-  }
+  t = await startPanelApp(SECRET, [
+    { id: 10, name: 'Alpha Ltd' },
+    { id: 20, name: 'Beta AS' },
+  ]);
   await t.database.db
     .insertInto('connections')
     .values({

@@ -1,22 +1,15 @@
-/**
- * The person panel's API (server/http/routes/person.ts) and the extension's static serving,
- * on real Postgres and pg-boss: what a signed token's company may see, and what a resync
- * request leaves in the queue.
- */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureCompany } from '../../server/db/companies.repo.ts';
 import { errorCatalogue } from '../../server/errors.ts';
 import type { PersonResponse } from '../../server/http/routes/person.ts';
 import { staticRoutes } from '../../server/http/routes/static.ts';
 import { personJobKey } from '../../server/jobs/queues.ts';
 import { signPanelJwt } from '../../server/pipedrive/jwt.ts';
 import { coreCodes } from '../../server/sync/core/codes.ts';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { startPanelApp, type TestApp } from '../helpers/app.ts';
 
 const SECRET = 'person-panel-jwt-secret';
 const ALPHA = 10;
@@ -39,22 +32,8 @@ const resync = (companyId: number, personId: number) =>
   });
 
 beforeAll(async () => {
-  t = await startTestApp({
-    env: {
-      PIPEDRIVE_CLIENT_ID: 'pd',
-      PIPEDRIVE_CLIENT_SECRET: 'pd-client-secret',
-      PIPEDRIVE_JWT_SECRET: SECRET,
-      ENCRYPTION_KEYS: `k:${randomBytes(32).toString('base64')}`,
-    },
-  });
+  t = await startPanelApp(SECRET, [{ id: ALPHA }, { id: BETA }]);
   const db = t.database.db;
-  for (const companyId of [ALPHA, BETA]) {
-    await ensureCompany(db, t.keyring, companyId);
-    await db
-      .insertInto('installations')
-      .values({ company_id: companyId, user_id: 1, api_domain: 'http://127.0.0.1:1' })
-      .execute();
-  }
   const alpha = await db
     .insertInto('connections')
     .values({ company_id: ALPHA, cc_account_id: 'acc-alpha', cc_access_token: t.keyring.seal('x') })
