@@ -53,4 +53,25 @@ export function spawnApp(args: string[], env: Record<string, string | undefined>
   return { child, ready, exited, output: () => out };
 }
 
+/**
+ * Runs a test helper script (a worker the crash tests kill) as a child process with `env` on
+ * top of this process's environment; its stderr is kept for the failure message.
+ */
+export function spawnScript(
+  script: string,
+  env: Record<string, string>,
+): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, exited, stderr: () => stderr };
+}
+
 export { isAlive } from '../../server/db/embedded.ts';

@@ -4,14 +4,13 @@
  * SIGKILL while it writes activities; a second process finishes. Every event is then on its
  * person exactly once.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keyring } from '../../server/crypto.ts';
 import { eventRef } from '../../server/sync/engagement/events.ts';
 import { connectionSettings } from '../../server/sync/settings.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
+import { spawnScript } from '../helpers/process.ts';
 import {
   connectAndSync,
   type SyncWorld,
@@ -58,22 +57,11 @@ afterAll(async () => {
 });
 
 function worker() {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/run-engagement.ts'], {
-    cwd: resolve(import.meta.dirname, '../..'),
-    env: {
-      ...process.env,
-      ...world.env({ ENCRYPTION_KEYS: `kill:${key.toString('base64')}` }),
-      DATABASE_URL: database.url,
-      CONNECTION_ID: String(connectionId),
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
+  return spawnScript('test/helpers/run-engagement.ts', {
+    ...world.env({ ENCRYPTION_KEYS: `kill:${key.toString('base64')}` }),
+    DATABASE_URL: database.url,
+    CONNECTION_ID: String(connectionId),
   });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, exited, stderr: () => stderr };
 }
 
 describe('engagement survives a killed worker', () => {

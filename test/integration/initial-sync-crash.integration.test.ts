@@ -3,9 +3,7 @@
  * restarts it, and finds each email exactly once on each side and every link correct."
  * The worker is a real child process, killed with SIGKILL while it is writing.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keyring } from '../../server/crypto.ts';
 import { personEmail } from '../../server/sync/core/normalise.ts';
@@ -13,6 +11,7 @@ import type { ConstantContactFake } from '../fakes/constant-contact/server.ts';
 import type { PipedriveFake } from '../fakes/pipedrive/server.ts';
 import { connectCompany } from '../helpers/connected.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
+import { spawnScript } from '../helpers/process.ts';
 import {
   type SyncWorld,
   sameNameRow,
@@ -52,23 +51,12 @@ afterAll(async () => {
 });
 
 function worker(connectionId: number, runId: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/run-initial-sync.ts'], {
-    cwd: resolve(import.meta.dirname, '../..'),
-    env: {
-      ...process.env,
-      ...world.env({ ENCRYPTION_KEYS: `crash:${key.toString('base64')}` }),
-      DATABASE_URL: database.url,
-      CONNECTION_ID: String(connectionId),
-      RUN_ID: String(runId),
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
+  return spawnScript('test/helpers/run-initial-sync.ts', {
+    ...world.env({ ENCRYPTION_KEYS: `crash:${key.toString('base64')}` }),
+    DATABASE_URL: database.url,
+    CONNECTION_ID: String(connectionId),
+    RUN_ID: String(runId),
   });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, exited, stderr: () => stderr };
 }
 
 describe('initial sync survives a killed worker', () => {
