@@ -194,24 +194,17 @@ export async function checkInvariants(
 
   // A merge: when the survivor now carries the email of the contact the merged-away person
   // was linked to, the survivor holds that link (DESIGN §3 "Deletes, merges": the survivor
-  // keeps or takes over the link).
+  // keeps or takes over the link), unless it has a link of its own, which it keeps (the
+  // merged-away person's contact may take the survivor's address later, in CC or in Pipedrive:
+  // seeds 2884 and 3098).
   for (const { gone, survivor } of t.merges) {
     const goneLink = linkByPerson.get(gone);
     const kept = personById.get(survivor);
     const contact = goneLink?.contact_id ? contactById.get(goneLink.contact_id) : undefined;
     if (!kept || kept.is_deleted || !contact || contact.deletedAt !== undefined) continue;
+    const ownLink = linkByPerson.get(survivor);
+    if (ownLink && ownLink.contact_id !== contact.contact_id) continue;
     const email = personEmail(kept.emails);
-    // ...unless the survivor kept a link of its own that agrees on that address: the other
-    // contact took it in CC later, from outside the CC rule, where its edits stay its own
-    // (seed 2884: the survivor's contact moved away in CC, the merged-away person's moved in).
-    const keptLink = linkByPerson.get(survivor);
-    if (
-      email.ok &&
-      keptLink?.state === 'active' &&
-      keptLink.contact_id !== goneLink?.contact_id &&
-      keptLink.email === email.email
-    )
-      continue;
     if (
       email.ok &&
       email.email === contact.email?.address.toLowerCase() &&
