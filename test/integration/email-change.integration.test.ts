@@ -296,6 +296,37 @@ describe('a linked person who leaves an address another person has', () => {
   });
 });
 
+describe('a duplicate of a synced person (the same primary email, younger)', () => {
+  it("keeps its error when the owner's pair syncs, and loses it when it is deleted", async () => {
+    const quin = await synced('quin@email.example.com');
+    const rae = world.pd.control.ui.createPerson(companyId, {
+      name: 'Rae Test',
+      first_name: 'Rae',
+      last_name: 'Test',
+      emails: [{ value: 'quin@email.example.com', primary: true, label: 'work' }],
+    });
+    expect(await sync(rae.id)).toEqual(['record_error']);
+    expect(await openErrors(rae.id)).toEqual(['DUPLICATE_EMAIL']);
+
+    // The owner's pair syncs an edit: that resolves the owner's errors, not Rae's, who is
+    // still not synced (seed 934 of the simulation: the duplicate's error went with it).
+    world.pd.control.ui.updatePerson(companyId, quin.personId, {
+      first_name: 'Quinn',
+      last_name: 'Test',
+    });
+    expect(await sync(quin.personId)).toEqual(['update_contact']);
+    expect(account().contacts.get(quin.contactId)?.first_name).toBe('Quinn');
+    expect(await openErrors(rae.id)).toEqual(['DUPLICATE_EMAIL']);
+    expect(await scan()).toBeDefined();
+    expect(await openErrors(rae.id)).toEqual(['DUPLICATE_EMAIL']);
+
+    // A deleted person has nothing left to fix.
+    world.pd.control.ui.deletePerson(companyId, rae.id);
+    await sync(rae.id);
+    expect(await openErrors(rae.id)).toEqual([]);
+  });
+});
+
 describe('a scan that moves a linked pair off an address (its change was missed)', () => {
   it('syncs the older person waiting for that address in the same run', async () => {
     // Uma is older than Vic, so the scan plans her first: while Vic's contact still has the

@@ -462,27 +462,15 @@ export async function recordBatch(
       .execute();
   }
   for (const chunk of chunks(healed)) {
-    // Synced now: whatever was wrong with these contacts before is resolved.
-    await trx
-      .updateTable('contact_errors')
-      .set({ resolved_at: at })
-      .where('connection_id', '=', connectionId)
-      .where('resolved_at', 'is', null)
-      .where((eb) =>
-        eb.or([
-          eb(
-            'person_id',
-            'in',
-            chunk.map((h) => h.personId),
-          ),
-          eb(
-            'contact_id',
-            'in',
-            chunk.map((h) => h.contactId),
-          ),
-        ]),
-      )
-      .execute();
+    // Synced now: whatever was wrong with these persons, and with these contacts on their own,
+    // is resolved. Not another person's error that names the contact (a duplicate of its
+    // owner, a collision with its address): that person is not synced by this.
+    await resolveErrors(
+      trx,
+      connectionId,
+      chunk.flatMap((h) => [`person:${h.personId}`, `contact:${h.contactId}`]),
+      at,
+    );
   }
   for (const chunk of chunks(links)) {
     await trx
@@ -535,6 +523,23 @@ async function noteTakenEmail(
     .set({ base: sql`base || ${JSON.stringify({ [TAKEN_EMAIL_KEY]: email })}::jsonb` })
     .where('connection_id', '=', connectionId)
     .where('person_id', '=', personId)
+    .execute();
+}
+
+/** Marks the open errors of these subjects (`person:<id>`, `contact:<id>`) resolved. */
+export async function resolveErrors(
+  db: Transaction<DB> | Database,
+  connectionId: number,
+  subjects: readonly string[],
+  at: Date,
+): Promise<void> {
+  if (subjects.length === 0) return;
+  await db
+    .updateTable('contact_errors')
+    .set({ resolved_at: at })
+    .where('connection_id', '=', connectionId)
+    .where('resolved_at', 'is', null)
+    .where('subject', 'in', subjects)
     .execute();
 }
 

@@ -32,6 +32,7 @@ import {
   putContact,
   recordBatch,
   recordError,
+  resolveErrors,
   type WriteFailure,
   writeBatch,
   writeFailure,
@@ -127,6 +128,14 @@ export async function syncPersons(
         deferred,
       );
       results.set(index, kinds);
+      // A deleted person has nothing left to fix: its errors (a duplicate, a collision) go.
+      if (!person)
+        await resolveErrors(
+          deps.db,
+          ctx.connectionId,
+          [`person:${job.personId}`],
+          new Date(ctx.now()),
+        );
       if (!person && linkRow?.person_id && kinds.includes('mark_link'))
         await promoteDuplicate(deps, ctx, linkRow.email, job.personId, deferred);
     }
