@@ -327,6 +327,35 @@ describe('a duplicate of a synced person (the same primary email, younger)', () 
   });
 });
 
+describe('a scan that meets a new person and a linked pair moving onto its address', () => {
+  it('moves the pair, and refuses the new contact rather than import it over the pair', async () => {
+    // Sam is older, in the rule and not synced yet; Tia's email change to Sam's address was
+    // missed. One scan batch plans both: a contact for Sam, and Tia's contact moved (seed 3508).
+    const sam = world.pd.control.ui.createPerson(companyId, {
+      name: 'Sam Test',
+      first_name: 'Sam',
+      last_name: 'Test',
+      emails: [{ value: 'sam@email.example.com', primary: true, label: 'work' }],
+    });
+    const tia = await synced('tia@email.example.com');
+    moveEmail(tia.personId, 'sam@email.example.com');
+
+    await scan();
+    const moved = account().contacts.get(tia.contactId)!;
+    expect(moved.email?.address).toBe('sam@email.example.com');
+    expect(moved.first_name).toBe(`Person${people}`);
+    expect(await linkOf(tia.personId)).toMatchObject({
+      contact_id: tia.contactId,
+      email: 'sam@email.example.com',
+    });
+    expect(await linkOf(sam.id)).toBeUndefined();
+    expect(await openErrors(sam.id)).toEqual(['EMAIL_COLLISION']);
+    expect(
+      [...account().contacts.values()].filter((c) => c.email?.address === 'sam@email.example.com'),
+    ).toHaveLength(1);
+  });
+});
+
 describe('a scan that moves a linked pair off an address (its change was missed)', () => {
   it('syncs the older person waiting for that address in the same run', async () => {
     // Uma is older than Vic, so the scan plans her first: while Vic's contact still has the

@@ -127,6 +127,9 @@ async function writeContacts(
   failed: Map<string, WriteFailure>,
 ): Promise<Map<string, string>> {
   const writes: { item: BatchItem; action: ContactWriteAction; email: string }[] = [];
+  // Addresses this batch's PUTs moved a contact onto (an email change): the import would
+  // upsert a new contact for one of them onto that contact, over its fields (seed 3508).
+  const movedOnto = new Set<string>();
   for (const item of items) {
     for (const action of item.plan.actions) {
       if (
@@ -138,6 +141,8 @@ async function writeContacts(
       if (action.kind !== 'create_contact' && item.contact && !importable(item, action)) {
         try {
           await putContact(ctx.clients, item.contact, action.body);
+          const moved = emailOf(action.body).toLowerCase();
+          if (moved) movedOnto.add(moved);
         } catch (error) {
           // 409: the new email belongs to another contact; 400: CC refuses a value.
           if (!isApiError(error) || decideRetry(error, 1, ctx.now()).action !== 'stop') throw error;
@@ -154,6 +159,17 @@ async function writeContacts(
           : item.contact?.email_address?.address?.toLowerCase();
       writes.push({ item, action, email: address ?? item.email ?? emailOf(action.body) });
     }
+  }
+  for (const write of writes.filter(
+    (w) => w.action.kind === 'create_contact' && movedOnto.has(w.email.toLowerCase()),
+  )) {
+    // The person keeps its address and stays unlinked: EMAIL_COLLISION, and the next scan
+    // finds it the duplicate of the person whose contact now has the address.
+    failed.set(itemKey(write.item), {
+      message: `Another synced contact took ${write.email} in the same sync.`,
+      takenEmail: write.email,
+    });
+    writes.splice(writes.indexOf(write), 1);
   }
   const contactIds = new Map<string, string>();
   if (writes.length > 0) {
