@@ -353,6 +353,10 @@ describe('a scan that meets a new person and a linked pair moving onto its addre
     expect(
       [...account().contacts.values()].filter((c) => c.email?.address === 'sam@email.example.com'),
     ).toHaveLength(1);
+    // The next scan finds Sam the duplicate of Tia, who holds the address by her link.
+    await scan();
+    expect((await openErrors(sam.id)).sort()).toEqual(['DUPLICATE_EMAIL', 'EMAIL_COLLISION']);
+    expect(await linkOf(sam.id)).toBeUndefined();
   });
 });
 
