@@ -39,6 +39,15 @@ const ccWrites = () =>
 const deleteInCc = (contactId: string) =>
   softDelete(world.cc.store, account().contacts.get(contactId)!, Date.now());
 
+/** A person made in Pipedrive, not synced yet. */
+const newPerson = (first: string, email?: string) =>
+  world.pd.control.ui.createPerson(companyId, {
+    name: `${first} Test`,
+    first_name: first,
+    last_name: 'Test',
+    ...(email ? { emails: [{ value: email, primary: true, label: 'work' }] } : {}),
+  });
+
 let people = 0;
 /** A person with this primary email, synced (its contact created). */
 async function synced(email: string): Promise<{ personId: number; contactId: string }> {
@@ -274,12 +283,7 @@ describe('a Constant Contact email change', () => {
 describe('a linked person who leaves an address another person has', () => {
   it('hands it over at once: that person, a duplicate until now, is synced', async () => {
     const oli = await synced('oli@email.example.com');
-    const pat = world.pd.control.ui.createPerson(companyId, {
-      name: 'Pat Test',
-      first_name: 'Pat',
-      last_name: 'Test',
-      emails: [{ value: 'oli@email.example.com', primary: true, label: 'work' }],
-    });
+    const pat = newPerson('Pat', 'oli@email.example.com');
     expect(await sync(pat.id)).toEqual(['record_error']);
     expect(await openErrors(pat.id)).toEqual(['DUPLICATE_EMAIL']);
 
@@ -299,12 +303,7 @@ describe('a linked person who leaves an address another person has', () => {
 describe('a duplicate of a synced person (the same primary email, younger)', () => {
   it("keeps its error when the owner's pair syncs, and loses it when it is deleted", async () => {
     const quin = await synced('quin@email.example.com');
-    const rae = world.pd.control.ui.createPerson(companyId, {
-      name: 'Rae Test',
-      first_name: 'Rae',
-      last_name: 'Test',
-      emails: [{ value: 'quin@email.example.com', primary: true, label: 'work' }],
-    });
+    const rae = newPerson('Rae', 'quin@email.example.com');
     expect(await sync(rae.id)).toEqual(['record_error']);
     expect(await openErrors(rae.id)).toEqual(['DUPLICATE_EMAIL']);
 
@@ -331,12 +330,7 @@ describe('a scan that meets a new person and a linked pair moving onto its addre
   it('moves the pair, and refuses the new contact rather than import it over the pair', async () => {
     // Sam is older, in the rule and not synced yet; Tia's email change to Sam's address was
     // missed. One scan batch plans both: a contact for Sam, and Tia's contact moved (seed 3508).
-    const sam = world.pd.control.ui.createPerson(companyId, {
-      name: 'Sam Test',
-      first_name: 'Sam',
-      last_name: 'Test',
-      emails: [{ value: 'sam@email.example.com', primary: true, label: 'work' }],
-    });
+    const sam = newPerson('Sam', 'sam@email.example.com');
     const tia = await synced('tia@email.example.com');
     moveEmail(tia.personId, 'sam@email.example.com');
 
@@ -364,11 +358,7 @@ describe('a scan that moves a linked pair off an address (its change was missed)
   it('syncs the older person waiting for that address in the same run', async () => {
     // Uma is older than Vic, so the scan plans her first: while Vic's contact still has the
     // address she waits for.
-    const uma = world.pd.control.ui.createPerson(companyId, {
-      name: 'Uma Test',
-      first_name: 'Uma',
-      last_name: 'Test',
-    });
+    const uma = newPerson('Uma');
     const vic = await synced('vic@email.example.com');
     moveEmail(uma.id, 'vic@email.example.com');
     expect(await sync(uma.id)).toEqual(['record_error']);
