@@ -10,7 +10,7 @@ import type { ConnectionSettings } from '../../server/sync/settings.ts';
 import { DEMO_ACCOUNT_ID } from '../fakes/constant-contact/demo.ts';
 import { startTestApp, type TestApp } from './app.ts';
 import { connectCompany } from './connected.ts';
-import { type SyncWorld, startSyncWorld } from './sync-world.ts';
+import { firstCompanyId, type SyncWorld, startSyncWorld } from './sync-world.ts';
 
 export async function startConnectedApp(
   name: string,
@@ -22,8 +22,7 @@ export async function startConnectedApp(
     constantContact: { rateLimits: { enabled: false } },
   });
   const t = await startTestApp({ env: world.env() });
-  const companyId = [...world.pd.store.companies.keys()][0];
-  if (companyId === undefined) throw new Error('the Pipedrive fake seeded no company');
+  const companyId = firstCompanyId(world);
   await connectCompany({
     db: t.database.db,
     keyring: t.keyring,

@@ -96,6 +96,13 @@ export async function startSyncWorld(options: {
   };
 }
 
+/** The id of the first company the Pipedrive fake seeded. */
+export function firstCompanyId(world: SyncWorld): number {
+  const companyId = [...world.pd.store.companies.keys()][0];
+  if (companyId === undefined) throw new Error('the Pipedrive fake seeded no company');
+  return companyId;
+}
+
 /** What the engine needs to run against the world's fakes, with a silent log and no waits. */
 export function engineDeps(
   db: Database,
@@ -188,8 +195,7 @@ export async function startSeededWorld(input: {
       rateLimits: { enabled: false },
     },
   });
-  const companyId = [...world.pd.store.companies.keys()][0];
-  if (companyId === undefined) throw new Error('the Pipedrive fake seeded no company');
+  const companyId = firstCompanyId(world);
   return { world, companyId };
 }
 
@@ -232,8 +238,7 @@ export async function startDemoSync(
     name: input.name,
     constantContact: { rateLimits: { enabled: false } },
   });
-  const companyId = [...world.pd.store.companies.keys()][0];
-  if (companyId === undefined) throw new Error('the Pipedrive fake seeded no company');
+  const companyId = firstCompanyId(world);
   input.beforeSync?.(world, companyId);
   const { connectionId } = await connectAndSync(db, keyring, world, {
     companyId,
