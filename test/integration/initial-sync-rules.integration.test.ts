@@ -13,7 +13,7 @@ import { DEMO_ACCOUNT_ID } from '../fakes/constant-contact/demo.ts';
 import { demoFieldKeys } from '../fakes/pipedrive/demo.ts';
 import { connectCompany } from '../helpers/connected.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
-import { engineDeps, startSyncWorld } from '../helpers/sync-world.ts';
+import { engineDeps, firstCompanyId, startSyncWorld } from '../helpers/sync-world.ts';
 
 const keyring = new Keyring([{ id: 't', key: randomBytes(32) }]);
 const cleanup: (() => Promise<void>)[] = [];
@@ -33,7 +33,7 @@ async function world(
   });
   const { pd, cc } = w;
   cleanup.push(database.drop, w.close);
-  const companyId = [...pd.store.companies.keys()][0] as number;
+  const companyId = firstCompanyId(w);
   const company = pd.store.company(companyId)!;
   const settings = settingsFor({
     list: [...cc.store.account(DEMO_ACCOUNT_ID).lists.values()][0]!.list_id,

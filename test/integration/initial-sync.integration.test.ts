@@ -15,7 +15,12 @@ import type { ConstantContactFake } from '../fakes/constant-contact/server.ts';
 import type { PipedriveFake } from '../fakes/pipedrive/server.ts';
 import { connectCompany } from '../helpers/connected.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
-import { engineDeps, type SyncWorld, startSyncWorld } from '../helpers/sync-world.ts';
+import {
+  engineDeps,
+  firstCompanyId,
+  type SyncWorld,
+  startSyncWorld,
+} from '../helpers/sync-world.ts';
 
 const keyring = new Keyring([{ id: 't', key: randomBytes(32) }]);
 
@@ -32,7 +37,7 @@ beforeAll(async () => {
     constantContact: { rateLimits: { enabled: false } },
   });
   ({ pd, cc } = world);
-  companyId = [...pd.store.companies.keys()][0] as number;
+  companyId = firstCompanyId(world);
 });
 
 afterAll(async () => {

@@ -26,6 +26,7 @@ import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import {
   connectAndSync,
   engineDeps,
+  firstCompanyId,
   linkRow,
   runSync,
   type SyncWorld,
@@ -81,7 +82,7 @@ beforeAll(async () => {
     name: 'scan',
     constantContact: { rateLimits: { enabled: false } },
   });
-  companyId = [...world.pd.store.companies.keys()][0] as number;
+  companyId = firstCompanyId(world);
   const jobTitle = company().personFields.find((f) => f.key === 'job_title')!;
   const { id: filterId } = addPeopleFilter(world.pd.store, company(), {
     name: 'VIP',
