@@ -326,6 +326,33 @@ describe('a duplicate of a synced person (the same primary email, younger)', () 
   });
 });
 
+describe('persons deleted in Pipedrive while their webhooks were lost', () => {
+  it('lose their errors at the next scan; a person the scan reads keeps its own', async () => {
+    // Gus is synced and his email change collided; Xia is Gus's duplicate, never synced.
+    const gus = await synced('gone@email.example.com');
+    await synced('gone.other@email.example.com');
+    moveEmail(gus.personId, 'gone.other@email.example.com');
+    await sync(gus.personId);
+    expect(await openErrors(gus.personId)).toEqual(['EMAIL_COLLISION']);
+    const yve = newPerson('Yve', 'gone.other@email.example.com');
+    await sync(yve.id);
+    expect(await openErrors(yve.id)).toEqual(['DUPLICATE_EMAIL']);
+    const xia = newPerson('Xia', 'gone@email.example.com');
+    await sync(xia.id);
+    expect(await openErrors(xia.id)).toEqual(['DUPLICATE_EMAIL']);
+
+    // Both are deleted and no job hears of it: only the scan finds them gone.
+    world.pd.control.ui.deletePerson(companyId, gus.personId);
+    world.pd.control.ui.deletePerson(companyId, xia.id);
+    await scan();
+    expect((await linkOf(gus.personId))?.state).toBe('person_deleted');
+    expect(await openErrors(gus.personId)).toEqual([]);
+    expect(await openErrors(xia.id)).toEqual([]);
+    // Yve still exists and is still a duplicate.
+    expect(await openErrors(yve.id)).toEqual(['DUPLICATE_EMAIL']);
+  });
+});
+
 describe('a scan that meets a new person and a linked pair moving onto its address', () => {
   it('moves the pair, and refuses the new contact rather than import it over the pair', async () => {
     // Sam is older, in the rule and not synced yet; Tia's email change to Sam's address was

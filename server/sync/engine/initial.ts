@@ -27,7 +27,7 @@ import { ccStatusOf, ensureStatusField, showCcStatus, statusToWrite } from './cc
 import { type BatchItem, eachConcurrently, recordBatch, writeBatch } from './execute.ts';
 import { loadFields } from './fields.ts';
 import { settleAddresses } from './settle.ts';
-import { type StageCheckpoint, stageContacts, stagePersons } from './stage.ts';
+import { readsEveryPerson, type StageCheckpoint, stageContacts, stagePersons } from './stage.ts';
 
 const BATCH = 500;
 /** Planning batches written together: one CC import of up to 5,000 rows (the bulk minimum). */
@@ -220,6 +220,7 @@ export async function runInitialSync(
       // person who now has its email.
       const unstaged = await markUnstagedLinks(planCtx, startedAt, job.dryRun);
       if (unstaged > 0) result.counts.mark_link = (result.counts.mark_link ?? 0) + unstaged;
+      if (!job.dryRun) await resolveErrorsOfGonePersons(planCtx, startedAt);
       if (!job.dryRun) await storeFilterMembership(planCtx);
       await writeGroups(
         checkpoint.lastPersonId ?? 0,
@@ -699,6 +700,26 @@ async function markUnstagedLinks(ctx: PlanCtx, startedAt: Date, dryRun: boolean)
       .execute();
     return rows.length;
   });
+}
+
+/**
+ * Open errors of persons who no longer exist: deleted or merged away without their webhook
+ * reaching us (a person job that sees the deletion resolves them itself, person.ts). Only when
+ * the run read every person, and only errors seen before it started: a person created since
+ * may not have been read. A deleted person has nothing left to fix (docs/errors.md).
+ */
+async function resolveErrorsOfGonePersons(ctx: PlanCtx, startedAt: Date): Promise<void> {
+  if (!readsEveryPerson(ctx.settings)) return;
+  await sql`
+    UPDATE contact_errors e SET resolved_at = ${new Date(ctx.now())}
+    WHERE e.connection_id = ${ctx.connectionId}
+      AND e.resolved_at IS NULL
+      AND e.person_id IS NOT NULL
+      AND e.subject = 'person:' || e.person_id
+      AND e.last_seen_at < ${startedAt}
+      AND NOT EXISTS (SELECT 1 FROM sync_stage_persons p
+                      WHERE p.run_id = ${ctx.runId} AND p.person_id = e.person_id)
+  `.execute(ctx.db);
 }
 
 /**

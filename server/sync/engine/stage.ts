@@ -63,6 +63,11 @@ function personPasses(settings: ConnectionSettings): { filterId?: number; inRule
   return passes;
 }
 
+/** Whether a run stages every person, so one it did not stage no longer exists in Pipedrive. */
+export function readsEveryPerson(settings: ConnectionSettings): boolean {
+  return personPasses(settings).some((pass) => pass.filterId === undefined);
+}
+
 export async function stagePersons(ctx: StageContext): Promise<void> {
   const passes = personPasses(ctx.settings);
   const needsOrganizations = ctx.fields.some((f) => f.pipedrive.entity === 'organization');
