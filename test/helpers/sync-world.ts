@@ -302,6 +302,22 @@ export function linkRow(db: Database, connectionId: number, personId: number) {
     .executeTakeFirst();
 }
 
+/** The codes of a person's open errors on the connection. */
+export async function openErrorCodes(
+  db: Database,
+  connectionId: number,
+  personId: number,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('contact_errors')
+    .select('code')
+    .where('connection_id', '=', connectionId)
+    .where('person_id', '=', personId)
+    .where('resolved_at', 'is', null)
+    .execute();
+  return rows.map((e) => e.code);
+}
+
 /** A mapping row both ways between a person field and a CC standard field of the same name. */
 export function sameNameRow(
   field: 'first_name' | 'last_name' | 'job_title',

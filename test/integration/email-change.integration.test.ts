@@ -16,6 +16,7 @@ import {
   connectAndSync,
   engineDeps,
   linkRow,
+  openErrorCodes,
   runSync,
   type SyncWorld,
   sameNameRow,
@@ -76,16 +77,7 @@ const emailOf = (personId: number) => {
 
 const linkOf = (personId: number) => linkRow(database.db, connectionId, personId);
 
-const openErrors = async (personId: number) =>
-  (
-    await database.db
-      .selectFrom('contact_errors')
-      .select('code')
-      .where('connection_id', '=', connectionId)
-      .where('person_id', '=', personId)
-      .where('resolved_at', 'is', null)
-      .execute()
-  ).map((e) => e.code);
+const openErrors = (personId: number) => openErrorCodes(database.db, connectionId, personId);
 
 const scan = (dryRun = false) =>
   runSync(database.db, keyring, world, { connectionId, kind: dryRun ? 'dry_run' : 'scan' });

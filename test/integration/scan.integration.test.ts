@@ -28,6 +28,7 @@ import {
   engineDeps,
   firstCompanyId,
   linkRow,
+  openErrorCodes,
   runSync,
   type SyncWorld,
   sameNameRow,
@@ -54,6 +55,8 @@ const contactOf = (personId: number) => {
     (c) => c.email?.address.toLowerCase() === email.email,
   );
 };
+
+const openErrors = (personId: number) => openErrorCodes(database.db, connectionId, personId);
 
 async function scan(): Promise<void> {
   await runSync(database.db, keyring, world, { connectionId });
@@ -198,6 +201,23 @@ describe('scheduled full scan', () => {
     expect(contact.first_name ?? null).toBeNull();
     const link = await linkOf(personId);
     expect(link).toMatchObject({ contact_id: contactId, email: 'moved.by.scan@example.com' });
+  });
+
+  it('leaves the errors of persons outside the filter alone: not read is not deleted', async () => {
+    // This rule reads the filter's members only (DESIGN §3: a CC contact never becomes a
+    // person here), so a person it did not read may well exist: its errors stay open.
+    const [owner, twin] = newcomers(2) as [number, number];
+    const email = personEmail(company().persons.get(owner)!.emails);
+    if (!email.ok) throw new Error('test person without email');
+    company().persons.get(twin)!.emails = [{ value: email.email, primary: true, label: 'work' }];
+    for (const id of [owner, twin]) company().persons.get(id)!.job_title = 'VIP';
+    await scan();
+    expect((await linkOf(owner))?.state).toBe('active');
+    expect(await openErrors(twin)).toEqual(['DUPLICATE_EMAIL']);
+
+    company().persons.get(twin)!.job_title = 'Former VIP';
+    await scan();
+    expect(await openErrors(twin)).toEqual(['DUPLICATE_EMAIL']);
   });
 
   it('comes due by the interval after the last scan, and never while a run is going', async () => {
