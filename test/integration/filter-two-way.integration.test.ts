@@ -182,4 +182,50 @@ describe('two-way sync of a Pipedrive filter', () => {
     });
     expect((await contactOf(quin)).first_name).toBe('Quin');
   });
+
+  it('a scan that finds a linked outsider gone hands its contact to the member waiting for it', async () => {
+    // Seed 3496 of the simulation: the outsider Rex (linked by CC → Pipedrive) is deleted (there
+    // by a merge) and the webhook is lost; Sue, in the filter, has Rex's address and waits as his
+    // duplicate. A scan that reads every person knows Rex is gone, not out of the filter.
+    const contact = createContact(
+      world.cc.store,
+      account(),
+      {
+        create_source: 'Account',
+        first_name: 'Rex',
+        last_name: 'Test',
+        email: { address: 'rex@filter.example.com', permission: 'implicit' },
+        list_memberships: [`${ACCOUNT}-target`],
+      },
+      Date.now(),
+    );
+    await scan();
+    const rex = (await database.db
+      .selectFrom('links')
+      .select('person_id')
+      .where('connection_id', '=', connectionId)
+      .where('contact_id', '=', contact.contact_id)
+      .executeTakeFirst())!.person_id!;
+    expect(await linkOf(rex)).toMatchObject({ state: 'active', person_in_rule: false });
+    const sue = world.pd.control.ui.createPerson(companyId, {
+      name: 'Sue Test',
+      first_name: 'Sue',
+      last_name: 'Test',
+      job_title: 'VIP',
+      emails: [{ value: 'rex@filter.example.com', primary: true }],
+    }).id;
+    await scan();
+    expect(await linkOf(sue)).toBeUndefined();
+
+    world.pd.control.ui.deletePerson(companyId, rex);
+    await scan();
+    // Rex's link went to Sue with the contact.
+    expect(await linkOf(rex)).toBeUndefined();
+    expect(await linkOf(sue)).toMatchObject({
+      state: 'active',
+      person_in_rule: true,
+      contact_id: contact.contact_id,
+    });
+    expect(account().contacts.get(contact.contact_id)?.first_name).toBe('Sue');
+  });
 });

@@ -638,15 +638,17 @@ async function personBatch(
 }
 
 /**
- * Linked persons the run did not read: out of every chosen filter (a direction that never
- * creates persons reads filter members only), or, when the rule is all persons, deleted or
- * merged away without their webhook reaching us. Their links stop syncing, marked as the
- * planner would (DESIGN §3: nothing is deleted or unsubscribed on the other side). A link
- * written after the run started (a webhook job meanwhile) is left alone. Idempotent: a resumed
- * run finds nothing left to mark.
+ * Linked persons the run did not read. When it read every person (readsEveryPerson: all
+ * persons are in the rule, or contacts may become persons), they were deleted or merged away
+ * without their webhook reaching us: `person_deleted`, which frees the contact for the person
+ * who now has its email in this same run. Otherwise (a direction that never creates persons
+ * reads filter members only) they may just have left every chosen filter: `out_of_rule`.
+ * Their links stop syncing, marked as the planner would (DESIGN §3: nothing is deleted or
+ * unsubscribed on the other side). A link written after the run started (a webhook job
+ * meanwhile) is left alone. Idempotent: a resumed run finds nothing left to mark.
  */
 async function markUnstagedLinks(ctx: PlanCtx, startedAt: Date, dryRun: boolean): Promise<number> {
-  const state = ctx.settings.pipedriveSource.kind === 'filters' ? 'out_of_rule' : 'person_deleted';
+  const state = readsEveryPerson(ctx.settings) ? 'person_deleted' : 'out_of_rule';
   const unstaged = (db: Database) =>
     db
       .selectFrom('links')
