@@ -92,6 +92,7 @@ export async function createTenant(
   });
   if (!store) throw new Error('the Pipedrive fake seeded no company');
   const accountId = `a07esim${tenants}x${seed}`;
+  cc.store.reseed(`sim-${seed}`);
   cc.control.addAccount({ accountId, organizationName: `Sim ${seed}` });
   const acct = cc.store.account(accountId);
   const now = world.clock.now();

@@ -296,6 +296,15 @@ export class CcStore {
     this.rng = createRng(`cc-ids-${seed}`);
   }
 
+  /**
+   * Restarts the id sequence from this seed. The simulation calls it per seed, so a seed's
+   * contact ids (and the order they sort in) do not depend on the seeds run before it in the
+   * same process, and a replay on its own meets the same ids.
+   */
+  reseed(seed: string): void {
+    this.rng = createRng(`cc-ids-${seed}`);
+  }
+
   /** Deterministic RFC 4122 v4-shaped ids, so a seed reproduces every id. */
   uuid(): string {
     const hex = (): string =>
