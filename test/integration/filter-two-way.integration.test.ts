@@ -47,6 +47,21 @@ const linkOf = (personId: number) => linkRow(database.db, connectionId, personId
 const ccWrites = () =>
   world.cc.log.all().filter((r) => r.method !== 'GET' && r.path.startsWith('/v3/')).length;
 
+/** A CC contact on the target list, `<first>@filter.example.com`, made in the CC UI. */
+const newContact = (first: string, at = Date.now()) =>
+  createContact(
+    world.cc.store,
+    account(),
+    {
+      create_source: 'Account',
+      first_name: first,
+      last_name: 'Test',
+      email: { address: `${first.toLowerCase()}@filter.example.com`, permission: 'implicit' },
+      list_memberships: [`${ACCOUNT}-target`],
+    },
+    at,
+  );
+
 async function scan(): Promise<void> {
   await runSync(database.db, keyring, world, { connectionId });
 }
@@ -77,18 +92,7 @@ beforeAll(async () => {
     }).id;
   member = make('Mona', 'VIP');
   outsider = make('Otto', 'Intern');
-  createContact(
-    world.cc.store,
-    account(),
-    {
-      create_source: 'Account',
-      first_name: 'Otto',
-      last_name: 'Test',
-      email: { address: 'otto@filter.example.com', permission: 'implicit' },
-      list_memberships: [`${ACCOUNT}-target`],
-    },
-    now,
-  );
+  newContact('Otto', now);
   const settings = connectionSettings.parse({
     ...twoWaySettings(world, companyId, ACCOUNT, [
       sameNameRow('first_name'),
@@ -187,18 +191,7 @@ describe('two-way sync of a Pipedrive filter', () => {
     // Seed 3496 of the simulation: the outsider Rex (linked by CC → Pipedrive) is deleted (there
     // by a merge) and the webhook is lost; Sue, in the filter, has Rex's address and waits as his
     // duplicate. A scan that reads every person knows Rex is gone, not out of the filter.
-    const contact = createContact(
-      world.cc.store,
-      account(),
-      {
-        create_source: 'Account',
-        first_name: 'Rex',
-        last_name: 'Test',
-        email: { address: 'rex@filter.example.com', permission: 'implicit' },
-        list_memberships: [`${ACCOUNT}-target`],
-      },
-      Date.now(),
-    );
+    const contact = newContact('Rex');
     await scan();
     const rex = (await database.db
       .selectFrom('links')
