@@ -302,6 +302,16 @@ export function linkRow(db: Database, connectionId: number, personId: number) {
     .executeTakeFirst();
 }
 
+/** The connection's link of a contact (undefined when it has none). */
+export function contactLinkRow(db: Database, connectionId: number, contactId: string) {
+  return db
+    .selectFrom('links')
+    .selectAll()
+    .where('connection_id', '=', connectionId)
+    .where('contact_id', '=', contactId)
+    .executeTakeFirst();
+}
+
 /** The codes of a person's open errors on the connection. */
 export async function openErrorCodes(
   db: Database,

@@ -13,7 +13,13 @@ import {
 } from '../../server/sync/engine/cc-poll.ts';
 import { DEMO_ACCOUNT_ID } from '../fakes/constant-contact/demo.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
-import { engineDeps, type SyncWorld, sameNameRow, startDemoSync } from '../helpers/sync-world.ts';
+import {
+  contactLinkRow,
+  engineDeps,
+  type SyncWorld,
+  sameNameRow,
+  startDemoSync,
+} from '../helpers/sync-world.ts';
 
 const keyring = new Keyring([{ id: 't', key: randomBytes(32) }]);
 let database: TestDatabase;
@@ -116,11 +122,7 @@ describe('matching a new Constant Contact contact', () => {
     const contactId = ((await created.json()) as { contact_id: string }).contact_id;
 
     await poll();
-    const link = await database.db
-      .selectFrom('links')
-      .selectAll()
-      .where('contact_id', '=', contactId)
-      .executeTakeFirst();
+    const link = await contactLinkRow(database.db, connectionId, contactId);
     // Two-way: the contact got a person of its own, not the one holding it as a second email.
     expect(link).toBeDefined();
     expect(link?.person_id).not.toBe(holder.id);

@@ -14,6 +14,7 @@ import { createContact, softDelete } from '../fakes/constant-contact/contacts.ts
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import {
   connectAndSync,
+  contactLinkRow,
   engineDeps,
   linkRow,
   openErrorCodes,
@@ -416,12 +417,7 @@ describe('a scan that moves a linked pair off an address (its change was missed)
 
     await scan();
     expect(emailOf(wes.personId)).toBe('wes.cc@email.example.com');
-    const link = await database.db
-      .selectFrom('links')
-      .selectAll()
-      .where('connection_id', '=', connectionId)
-      .where('contact_id', '=', contact.contact_id)
-      .executeTakeFirst();
+    const link = await contactLinkRow(database.db, connectionId, contact.contact_id);
     expect(link).toMatchObject({ state: 'active', email: 'wes@email.example.com' });
     expect(company().persons.size).toBe(persons + 1);
     expect(company().persons.get(link!.person_id!)?.first_name).toBe('Xena');

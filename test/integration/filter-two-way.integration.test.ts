@@ -15,6 +15,7 @@ import { addPeopleFilter } from '../fakes/pipedrive/filters.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/database.ts';
 import {
   connectAndSync,
+  contactLinkRow,
   engineDeps,
   linkRow,
   runSync,
@@ -193,12 +194,7 @@ describe('two-way sync of a Pipedrive filter', () => {
     // duplicate. A scan that reads every person knows Rex is gone, not out of the filter.
     const contact = newContact('Rex');
     await scan();
-    const rex = (await database.db
-      .selectFrom('links')
-      .select('person_id')
-      .where('connection_id', '=', connectionId)
-      .where('contact_id', '=', contact.contact_id)
-      .executeTakeFirst())!.person_id!;
+    const rex = (await contactLinkRow(database.db, connectionId, contact.contact_id))!.person_id!;
     expect(await linkOf(rex)).toMatchObject({ state: 'active', person_in_rule: false });
     const sue = world.pd.control.ui.createPerson(companyId, {
       name: 'Sue Test',
