@@ -294,21 +294,25 @@ export async function runSync(
 
 /** The connection's link of a person (undefined when it has none). */
 export function linkRow(db: Database, connectionId: number, personId: number) {
-  return db
-    .selectFrom('links')
-    .selectAll()
-    .where('connection_id', '=', connectionId)
-    .where('person_id', '=', personId)
-    .executeTakeFirst();
+  return linkWhere(db, connectionId, 'person_id', personId);
 }
 
 /** The connection's link of a contact (undefined when it has none). */
 export function contactLinkRow(db: Database, connectionId: number, contactId: string) {
+  return linkWhere(db, connectionId, 'contact_id', contactId);
+}
+
+function linkWhere(
+  db: Database,
+  connectionId: number,
+  column: 'person_id' | 'contact_id',
+  value: number | string,
+) {
   return db
     .selectFrom('links')
     .selectAll()
     .where('connection_id', '=', connectionId)
-    .where('contact_id', '=', contactId)
+    .where(column, '=', value)
     .executeTakeFirst();
 }
 
