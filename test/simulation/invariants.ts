@@ -7,7 +7,6 @@
 import { rowId } from '../../server/sync/core/fields.ts';
 import { personEmail } from '../../server/sync/core/normalise.ts';
 import { CC_STATUS_FIELD_NAME } from '../../server/sync/engine/cc-status.ts';
-import { readsEveryPerson } from '../../server/sync/engine/stage.ts';
 import { sameNameRow } from '../helpers/sync-world.ts';
 import { account, company, MAPPED, pipedriveRule, type Tenant } from './tenant.ts';
 import type { SimWorld } from './world.ts';
@@ -258,12 +257,12 @@ export async function checkInvariants(
       out.push(`${a(personId)}'s job failed for good (${message}) and no error shows it`);
 
   // A deleted person has nothing left to fix: its person job or, when its webhook was lost, the
-  // scan that ends quiesce resolves its errors, where that scan reads every person
-  // (docs/errors.md). A person the fake no longer holds at all counts as deleted.
-  if (readsEveryPerson(t.settings))
-    for (const e of errors)
-      if (e.person_id !== null && (personById.get(e.person_id)?.is_deleted ?? true))
-        out.push(`${a(e.person_id)} is deleted and still shows ${e.code}`);
+  // scan that ends quiesce resolves its errors (docs/errors.md). Every seed syncs two-way, so
+  // that scan reads every person, filter or not. A person the fake no longer holds at all
+  // counts as deleted.
+  for (const e of errors)
+    if (e.person_id !== null && (personById.get(e.person_id)?.is_deleted ?? true))
+      out.push(`${a(e.person_id)} is deleted and still shows ${e.code}`);
 
   // No write that changed nothing.
   for (const n of world.recorder.of({ companyId: t.companyId, accountId: t.accountId })) {
